@@ -1,0 +1,132 @@
+/**
+ * The built-in k0rdent catalogue as data: names, display names, needs (DESIGN.md section 1), the
+ * deployment flag that enables each optional phase, runner scope, and the config keys each phase
+ * reads (their values are the phase's input fingerprint). What each phase does lives in
+ * src/phases/k0rdent; this file is what the graph, the migration and `status` need to know.
+ */
+
+export interface CatalogueEntry {
+  readonly name: string;
+  readonly displayName: string;
+  readonly needs: readonly string[];
+  /** Deployment flag that enables an optional phase; absent for phases that always run. */
+  readonly flag?: 'azure_children' | 'kof';
+  /** Its result lives on one runner (a WireGuard tunnel): re-checked in every job, never cascades. */
+  readonly runnerScoped: boolean;
+  /** Dotted config keys the phase reads. */
+  readonly configKeys: readonly string[];
+}
+
+const sizing = ['vm_sizing.controller.size', 'vm_sizing.worker.size'];
+const topology = [
+  'cluster.controllers.count',
+  'cluster.controllers.zones',
+  'cluster.workers.count',
+  'cluster.workers.zones',
+];
+
+export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
+  {
+    name: 'prepare_deployment',
+    displayName: 'Prepare deployment',
+    needs: [],
+    runnerScoped: false,
+    configKeys: [
+      'azure.location',
+      ...sizing,
+      ...topology,
+      'network.wireguard_network',
+      'network.wireguard_port',
+      'ssh.username',
+    ],
+  },
+  {
+    name: 'setup_network',
+    displayName: 'Set up Azure network',
+    needs: ['prepare_deployment'],
+    runnerScoped: false,
+    configKeys: ['azure.location', 'network.vnet_prefix', 'network.subnet_prefix'],
+  },
+  {
+    name: 'create_vms',
+    displayName: 'Create VMs',
+    needs: ['prepare_deployment', 'setup_network'],
+    runnerScoped: false,
+    configKeys: [
+      'azure.location',
+      'azure.vm_image',
+      'azure.vm_priority',
+      'azure.eviction_policy',
+      ...sizing,
+      ...topology,
+      'ssh.username',
+    ],
+  },
+  {
+    name: 'setup_vpn',
+    displayName: 'Set up WireGuard VPN',
+    needs: ['prepare_deployment', 'create_vms'],
+    runnerScoped: false,
+    configKeys: ['network.wireguard_network'],
+  },
+  {
+    name: 'connect_vpn',
+    displayName: 'Connect WireGuard VPN',
+    needs: ['setup_vpn'],
+    runnerScoped: true,
+    configKeys: [],
+  },
+  {
+    name: 'install_k0s',
+    displayName: 'Install k0s',
+    needs: ['create_vms', 'setup_vpn'],
+    runnerScoped: false,
+    configKeys: [
+      'software.k0s.version',
+      'ssh.username',
+      'cluster.controllers.count',
+      'cluster.workers.count',
+    ],
+  },
+  {
+    name: 'install_k0rdent',
+    displayName: 'Install k0rdent',
+    needs: ['install_k0s'],
+    runnerScoped: false,
+    configKeys: ['software.k0rdent.version', 'software.k0rdent.registry', 'software.k0rdent.namespace'],
+  },
+  {
+    name: 'setup_azure_children',
+    displayName: 'Set up Azure child-cluster credentials',
+    needs: ['install_k0rdent'],
+    flag: 'azure_children',
+    runnerScoped: false,
+    configKeys: ['azure.location'],
+  },
+  {
+    name: 'install_azure_csi',
+    displayName: 'Install Azure Disk CSI driver',
+    needs: ['install_k0s', 'setup_azure_children'],
+    flag: 'kof',
+    runnerScoped: false,
+    configKeys: [],
+  },
+  {
+    name: 'install_kof_mothership',
+    displayName: 'Install KOF mothership',
+    needs: ['install_k0rdent', 'install_azure_csi'],
+    flag: 'kof',
+    runnerScoped: false,
+    configKeys: ['kof.version', 'kof.istio', 'kof.mothership'],
+  },
+  {
+    name: 'install_kof_regional',
+    displayName: 'Install KOF regional cluster',
+    needs: ['install_kof_mothership', 'setup_azure_children'],
+    flag: 'kof',
+    runnerScoped: false,
+    configKeys: ['kof.regional'],
+  },
+];
+
+export const K0RDENT_PHASE_NAMES: readonly string[] = K0RDENT_CATALOGUE.map((entry) => entry.name);

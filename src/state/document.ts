@@ -1,0 +1,93 @@
+/** Creating and reading state documents. Pure: callers pass the clock stamp of every change. */
+import { maxHlc } from './hlc.js';
+import {
+  SCHEMA_VERSION,
+  type PhaseRecord,
+  type PhaseStatus,
+  type RunRef,
+  type StateDocument,
+  type StateEvent,
+} from './schema.js';
+
+/** Who made a change and when: one clock tick, its wall time, and the run it belongs to. */
+export interface Stamp {
+  readonly hlc: string;
+  readonly at: string;
+  readonly run: RunRef;
+}
+
+export interface NewDocument {
+  readonly deploymentId: string;
+  readonly source?: StateDocument['source'];
+  readonly phases: readonly string[];
+}
+
+export function createDocument({ deploymentId, source, phases }: NewDocument, stamp: Stamp): StateDocument {
+  return {
+    schema_version: SCHEMA_VERSION,
+    deployment_id: deploymentId,
+    created_at: stamp.at,
+    ...(source ? { source } : {}),
+    phases: Object.fromEntries(
+      phases.map((name) => [
+        name,
+        { status: 'pending', hlc: stamp.hlc, updated_at: stamp.at, attempts: 0 } satisfies PhaseRecord,
+      ]),
+    ),
+    artifacts: {},
+    facts: {},
+    events: [
+      {
+        id: stamp.hlc,
+        at: stamp.at,
+        type: 'deployment_created',
+        message: `deployment ${deploymentId} created`,
+        run: stamp.run,
+      },
+    ],
+  };
+}
+
+/** A phase with no record yet is pending; it has never run. */
+export function statusOf(doc: StateDocument, phase: string): PhaseStatus {
+  return doc.phases[phase]?.status ?? 'pending';
+}
+
+/** A phase whose needs are met by it: done, or deliberately not wanted. */
+export function isSatisfied(status: PhaseStatus): boolean {
+  return status === 'completed' || status === 'skipped';
+}
+
+export function needsRun(doc: StateDocument, phase: string): boolean {
+  return !isSatisfied(statusOf(doc, phase));
+}
+
+/** The greatest clock stamp in the document: a writer's clock must move past it before changing it. */
+export function latestStamp(doc: StateDocument): string | undefined {
+  let latest: string | undefined;
+  for (const record of Object.values(doc.phases)) latest = maxHlc(latest, record.hlc);
+  for (const record of Object.values(doc.artifacts)) latest = maxHlc(latest, record.hlc);
+  for (const record of Object.values(doc.facts)) latest = maxHlc(latest, record.hlc);
+  latest = maxHlc(latest, doc.config?.hlc);
+  const lastEvent = doc.events.at(-1);
+  return maxHlc(latest, lastEvent?.id);
+}
+
+/** Wall time of the last change, for display. */
+export function lastUpdated(doc: StateDocument): string {
+  let latest = doc.created_at;
+  for (const record of Object.values(doc.phases)) if (record.updated_at > latest) latest = record.updated_at;
+  const lastEvent = doc.events.at(-1);
+  if (lastEvent && lastEvent.at > latest) latest = lastEvent.at;
+  return latest;
+}
+
+export function liveArtifacts(doc: StateDocument): [string, StateDocument['artifacts'][string]][] {
+  return Object.entries(doc.artifacts)
+    .filter(([, record]) => !record.removed)
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+export function appendEvent(doc: StateDocument, event: StateEvent): StateDocument {
+  return { ...doc, events: [...doc.events, event] };
+}

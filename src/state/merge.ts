@@ -1,0 +1,133 @@
+/**
+ * Merging two snapshots of one deployment's state, as written by parallel jobs, re-run attempts or a
+ * crashed writer. Each phase, artifact, fact and the config is a last-writer-wins register ordered
+ * by its clock stamp; events are a set keyed by id. The merge is commutative, associative and
+ * idempotent, so the order in which a store finds snapshots never changes the outcome, and an older
+ * snapshot can never undo newer progress.
+ */
+import { canonicalJson, jsonEqual } from './canonical.js';
+import type { StateDocument, StateEvent } from './schema.js';
+
+export class DeploymentMismatchError extends Error {
+  override readonly name = 'DeploymentMismatchError';
+}
+
+interface Stamped {
+  readonly hlc: string;
+}
+
+/**
+ * The later of two versions of one register. Equal stamps normally mean the same change seen twice;
+ * if the contents differ anyway (a hand-edited copy) the canonical text decides, so that the choice
+ * does not depend on argument order.
+ */
+function later<T extends Stamped>(a: T, b: T): T {
+  if (a.hlc !== b.hlc) return a.hlc > b.hlc ? a : b;
+  return sameOrGreater(a, b);
+}
+
+function sameOrGreater<T>(a: T, b: T): T {
+  if (jsonEqual(a, b)) return a;
+  return canonicalJson(a) >= canonicalJson(b) ? a : b;
+}
+
+function mergeRegisters<T extends Stamped>(
+  a: Readonly<Record<string, T>>,
+  b: Readonly<Record<string, T>>,
+): Record<string, T> {
+  if (a === b) return a;
+  const merged: Record<string, T> = { ...a };
+  for (const [key, theirs] of Object.entries(b)) {
+    const ours = merged[key];
+    merged[key] = ours === undefined ? theirs : later(ours, theirs);
+  }
+  return merged;
+}
+
+/**
+ * Union of two event lists sorted by id, in one linear pass. Lists written by this code are already
+ * sorted (a writer's clock is past every stamp it has seen); unsorted input is sorted first.
+ */
+function mergeEvents(a: readonly StateEvent[], b: readonly StateEvent[]): StateEvent[] {
+  if (a === b) return a as StateEvent[];
+  const left = isSortedById(a) ? a : [...a].sort(byId);
+  const right = isSortedById(b) ? b : [...b].sort(byId);
+  const out: StateEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length && j < right.length) {
+    const x = left[i] as StateEvent;
+    const y = right[j] as StateEvent;
+    if (x.id < y.id) {
+      pushUnique(out, x);
+      i++;
+    } else if (y.id < x.id) {
+      pushUnique(out, y);
+      j++;
+    } else {
+      pushUnique(out, sameOrGreater(x, y));
+      i++;
+      j++;
+    }
+  }
+  for (; i < left.length; i++) pushUnique(out, left[i] as StateEvent);
+  for (; j < right.length; j++) pushUnique(out, right[j] as StateEvent);
+  return out;
+}
+
+/** Drops a duplicate id inside one list (a hand-edited file), keeping the content-greater copy. */
+function pushUnique(out: StateEvent[], event: StateEvent): void {
+  const last = out[out.length - 1];
+  if (last?.id === event.id) {
+    out[out.length - 1] = sameOrGreater(last, event);
+    return;
+  }
+  out.push(event);
+}
+
+function byId(a: StateEvent, b: StateEvent): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function isSortedById(events: readonly StateEvent[]): boolean {
+  for (let i = 1; i < events.length; i++) {
+    if ((events[i - 1] as StateEvent).id > (events[i] as StateEvent).id) return false;
+  }
+  return true;
+}
+
+export function mergeDocuments(a: StateDocument, b: StateDocument): StateDocument {
+  if (a === b) return a;
+  if (a.deployment_id !== b.deployment_id) {
+    throw new DeploymentMismatchError(
+      `cannot merge state of deployment "${a.deployment_id}" with state of deployment "${b.deployment_id}"`,
+    );
+  }
+  const config = a.config && b.config ? later(a.config, b.config) : (a.config ?? b.config);
+  const source = a.source && b.source ? laterSource(a, b) : (a.source ?? b.source);
+  return {
+    schema_version: a.schema_version,
+    deployment_id: a.deployment_id,
+    created_at: a.created_at <= b.created_at ? a.created_at : b.created_at,
+    ...(source ? { source } : {}),
+    ...(config ? { config } : {}),
+    phases: mergeRegisters(a.phases, b.phases),
+    artifacts: mergeRegisters(a.artifacts, b.artifacts),
+    facts: mergeRegisters(a.facts, b.facts),
+    events: mergeEvents(a.events, b.events),
+  };
+}
+
+/** The source travels with the config: whichever snapshot configured last names it. */
+function laterSource(a: StateDocument, b: StateDocument): StateDocument['source'] {
+  const ca = a.config?.hlc ?? '';
+  const cb = b.config?.hlc ?? '';
+  if (ca !== cb) return ca > cb ? a.source : b.source;
+  return canonicalJson(a.source) >= canonicalJson(b.source) ? a.source : b.source;
+}
+
+export function mergeAll(docs: readonly StateDocument[]): StateDocument | undefined {
+  let merged: StateDocument | undefined;
+  for (const doc of docs) merged = merged === undefined ? doc : mergeDocuments(merged, doc);
+  return merged;
+}
