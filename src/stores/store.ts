@@ -1,0 +1,35 @@
+/** The port every state backend implements (local directory, workflow artifacts, Azure blob). */
+import type { StateDocument } from '../state/schema.js';
+
+export interface LoadedState {
+  readonly doc: StateDocument;
+  /** Set when the stored file was in an upstream format and was migrated in memory. */
+  readonly migration?: { readonly format: string; readonly notes: readonly string[] };
+}
+
+export interface LockOwner {
+  readonly command: string;
+  /** Reported when the lock is found stale and taken over. */
+  readonly onWarning: (message: string) => void;
+}
+
+export interface StoreLock {
+  release(): Promise<void>;
+}
+
+export interface StateStore {
+  /** For messages: where the state lives, e.g. `local directory ./state`. */
+  readonly description: string;
+  /** Variables that let a phase's child process reach the same state (`k0rdent-deploy artifact record`). */
+  childEnv(): Record<string, string>;
+  load(): Promise<LoadedState | undefined>;
+  /**
+   * Persists `doc` merged with whatever the store holds now, so that a concurrent writer's changes
+   * (a parallel job, a child process) survive; returns the merged document.
+   */
+  save(doc: StateDocument): Promise<StateDocument>;
+  /** Exclusive writer access; throws StateLockedError naming the holder. */
+  lock(owner: LockOwner): Promise<StoreLock>;
+  /** Keeps a copy of a deployment's state before a full reset (upstream's old_deployments). */
+  archive(doc: StateDocument, label: string): Promise<string>;
+}

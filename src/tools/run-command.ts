@@ -1,0 +1,112 @@
+/**
+ * Runs an external command with an argument array (never a shell string built from inputs),
+ * streaming its output line by line and keeping the tail for error reports.
+ */
+import { StringDecoder } from 'node:string_decoder';
+
+export interface CommandOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+  readonly onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  readonly stdin?: string;
+  /** Lines kept for error messages. */
+  readonly tailLines?: number;
+  /** Collect stdout in full (for commands whose output is data, like `helm status -o json`). */
+  readonly captureStdout?: boolean;
+}
+
+export interface CommandResult {
+  readonly exitCode: number | undefined;
+  readonly signal: NodeJS.Signals | undefined;
+  readonly tail: readonly string[];
+  readonly stdout: string;
+}
+
+/** Grace period between SIGTERM and SIGKILL when the run is cancelled. */
+const KILL_GRACE_MS = 5_000;
+
+export async function runCommand(
+  file: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
+  // Loaded on first use: commands that only read state (status, history) never start a process.
+  const { spawn } = await import('node:child_process');
+  const tailLimit = options.tailLines ?? 20;
+  const tail: string[] = [];
+  const captured: string[] = [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, [...args], {
+      cwd: options.cwd,
+      env: options.env ? dropUndefined(options.env) : process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so cancelling kills the whole tree a script may have started.
+      detached: true,
+    });
+    const lineSplitter = (stream: 'stdout' | 'stderr') => {
+      const decoder = new StringDecoder('utf8');
+      let pending = '';
+      const emit = (line: string) => {
+        tail.push(line);
+        if (tail.length > tailLimit) tail.shift();
+        options.onLine?.(line, stream);
+      };
+      return {
+        write(chunk: Buffer) {
+          const text = decoder.write(chunk);
+          if (stream === 'stdout' && options.captureStdout) captured.push(text);
+          const lines = (pending + text).split('\n');
+          pending = lines.pop() ?? '';
+          for (const line of lines) emit(line.replace(/\r$/, ''));
+        },
+        end() {
+          if (pending !== '') emit(pending);
+          pending = '';
+        },
+      };
+    };
+    const out = lineSplitter('stdout');
+    const err = lineSplitter('stderr');
+    child.stdout.on('data', (chunk: Buffer) => out.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.write(chunk));
+
+    let killTimer: NodeJS.Timeout | undefined;
+    const cancel = () => {
+      killGroup(child.pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    if (options.signal?.aborted) cancel();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+
+    child.on('error', (error) => {
+      options.signal?.removeEventListener('abort', cancel);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', cancel);
+      if (killTimer) clearTimeout(killTimer);
+      out.end();
+      err.end();
+      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined, tail, stdout: captured.join('') });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function dropUndefined(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
+}
