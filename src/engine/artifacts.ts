@@ -1,0 +1,69 @@
+/** Recording and verifying artifacts: the files a phase produced, by path, checksum and size. */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { checkArtifact, type ArtifactCheck } from '../state/artifacts.js';
+import { liveArtifacts } from '../state/document.js';
+import { NAME_PATTERN, type StateDocument } from '../state/schema.js';
+import { recordArtifact } from '../state/transitions.js';
+import { digestIfExists } from '../tools/file-digest.js';
+import type { Session } from './session.js';
+
+export interface RecordRequest {
+  readonly name: string;
+  readonly path: string;
+  readonly sensitive: boolean;
+  readonly phase?: string;
+  readonly metadata?: Record<string, string | number | boolean>;
+}
+
+export async function recordArtifactFile(session: Session, request: RecordRequest): Promise<void> {
+  if (!NAME_PATTERN.test(request.name)) {
+    throw new UserError(
+      `artifact name "${request.name}" is not valid: use snake_case (a-z, 0-9, _), starting with a letter`,
+    );
+  }
+  const absolute = resolve(request.path);
+  const digest = await digestIfExists(absolute);
+  if (!digest) throw new UserError(`cannot record artifact ${request.name}: ${request.path} does not exist`);
+  const stored = storedPath(absolute);
+  session.change((doc, stamp) =>
+    recordArtifact(doc, request.name, stamp, {
+      path: stored,
+      sha256: digest.sha256,
+      size: digest.size,
+      sensitive: request.sensitive,
+      ...(request.phase ? { phase: request.phase } : {}),
+      ...(request.metadata ? { metadata: request.metadata } : {}),
+    }),
+  );
+  await session.commit();
+}
+
+export interface VerifiedArtifact {
+  readonly name: string;
+  readonly path: string;
+  readonly check: ArtifactCheck;
+}
+
+export async function verifyArtifacts(doc: StateDocument, name?: string): Promise<VerifiedArtifact[]> {
+  const records = name === undefined ? liveArtifacts(doc) : [[name, doc.artifacts[name]] as const];
+  const results: VerifiedArtifact[] = [];
+  for (const [artifact, record] of records) {
+    if (!record) {
+      const known = liveArtifacts(doc).map(([n]) => n);
+      throw new UserError(
+        `no artifact named ${artifact} is recorded` +
+          (known.length ? ` (recorded: ${known.join(', ')})` : ' (none are recorded yet)'),
+      );
+    }
+    const observed = record.removed ? undefined : await digestIfExists(resolve(record.path));
+    results.push({ name: artifact, path: record.path, check: checkArtifact(record, observed) });
+  }
+  return results;
+}
+
+/** Paths inside the working directory are stored relative to it, so a state moves with its checkout. */
+function storedPath(absolute: string): string {
+  const rel = relative(process.cwd(), absolute);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
+}
