@@ -1,5 +1,6 @@
-/** The one bundle's public surface: the CLI and (later) the actions. Nothing runs on import. */
-export async function runCli(argv: readonly string[]): Promise<number> {
-  const { main } = await import('./cli/main.js');
-  return main(argv);
+/** The one bundle's public surface. Nothing runs on import. */
+import { main, type CliEnvironment } from './cli/main.js';
+
+export function runCli(argv: readonly string[], environment: CliEnvironment = {}): Promise<number> {
+  return main(argv, environment);
 }

@@ -1,0 +1,386 @@
+/** The CLI's commands: each parses nothing (commander did), calls the engine, renders the result. */
+import { UserError } from '../errors.js';
+import { recordArtifactFile, verifyArtifacts } from '../engine/artifacts.js';
+import { planDeployment } from '../engine/plan.js';
+import { resetDeployment } from '../engine/reset.js';
+import { planRollback, rollbackDeployment } from '../engine/rollback.js';
+import { assertSucceeded, runDeployment } from '../engine/run.js';
+import { assertSameDeployment, Session } from '../engine/session.js';
+import { liveArtifacts, statusOf } from '../state/document.js';
+import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
+import { LocalStateStore } from '../stores/local-store.js';
+import { ConsoleReporter } from './console-reporter.js';
+import { resolveDeployment, resolveListing, type DeploymentOptions } from './deployment.js';
+import { createOutput, type Output } from './output.js';
+import { provideSelfCommand } from './self-command.js';
+import {
+  artifactsTable,
+  historyTable,
+  outcomesTable,
+  planTable,
+  rollbackTable,
+  statusTable,
+} from './tables.js';
+
+export interface GlobalOptions extends DeploymentOptions {
+  readonly stateDir: string;
+  readonly color?: boolean;
+  /** Path of the running CLI entry, so phase scripts can call it back. */
+  readonly cliPath?: string;
+}
+
+function setup(
+  options: GlobalOptions,
+  json = false,
+): { store: LocalStateStore; term: Output; reporter: ConsoleReporter } {
+  const term = createOutput(options.color === undefined ? {} : { color: options.color });
+  return { store: new LocalStateStore(options.stateDir), term, reporter: new ConsoleReporter(term, json) };
+}
+
+async function loadStored(store: LocalStateStore): Promise<StateDocument | undefined> {
+  return (await store.load())?.doc;
+}
+
+/** Cancels the work on SIGINT/SIGTERM (Ctrl-C, a cancelled CI job) so the phase is recorded, not lost. */
+async function withCancellation<T>(term: Output, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    term.err(`received ${signal}: stopping the running phase and recording it as failed`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function runCommand(
+  options: GlobalOptions & { only?: string; until?: string; force?: boolean; json?: boolean },
+): Promise<number> {
+  const { store, term, reporter } = setup(options, options.json);
+  const stored = options.pipeline ? undefined : await loadStored(store);
+  const deployment = await resolveDeployment(options, stored);
+  const self = provideSelfCommand(options.cliPath);
+  const session = await Session.open({ store, deployment, command: 'k0rdent-deploy run', reporter });
+  try {
+    const log = options.json ? term.err : term.out;
+    log(`${term.c.bold('k0rdent-deploy')} · deployment ${term.c.bold(deployment.id)} · ${store.description}`);
+    const summary = await withCancellation(term, (signal) =>
+      runDeployment(session, deployment, reporter, {
+        ...(options.only ? { only: options.only } : {}),
+        ...(options.until ? { until: options.until } : {}),
+        ...(options.force ? { force: true } : {}),
+        signal,
+        env: self.env,
+      }),
+    );
+    if (options.json) {
+      term.out(JSON.stringify(summary, null, 2));
+    } else {
+      term.out(outcomesTable(summary.outcomes, term.c));
+      const counts = new Map<string, number>();
+      for (const o of summary.outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
+      term.out(`deployment ${deployment.id}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+      if (summary.failed) {
+        term.out(
+          `${term.c.red(`${summary.failed.phase} failed`)} (${summary.failed.error.class}). ` +
+            `Fix the cause and run again to resume from it, or undo with: k0rdent-deploy rollback --to ${summary.failed.phase}`,
+        );
+      }
+    }
+    assertSucceeded(summary);
+    return 0;
+  } finally {
+    await session.close();
+    self.dispose();
+  }
+}
+
+export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const { store, term } = setup(options);
+  const doc = await loadStored(store);
+  const listing = await resolveListing(options, doc);
+  if (options.json) {
+    if (!doc) throw new UserError(`no deployment state in ${store.description} yet; run a deployment first`);
+    term.out(
+      JSON.stringify(
+        statusJson(
+          doc,
+          listing.map((p) => p.name),
+        ),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (!doc) {
+    term.out(`No deployment state in ${store.description} yet. Phases that a run would start with:`);
+  } else {
+    term.out(`Deployment ${term.c.bold(doc.deployment_id)} · ${store.description}`);
+  }
+  term.out(statusTable(doc, listing, term.c));
+  const artifacts = doc ? artifactsTable(doc, term.c) : undefined;
+  if (artifacts) term.out(artifacts);
+  return 0;
+}
+
+/** The documented `status --json` shape: phases keyed by name, in execution order. */
+export function statusJson(doc: StateDocument, order: readonly string[]): unknown {
+  const names = [...order, ...Object.keys(doc.phases).filter((name) => !order.includes(name))];
+  return {
+    deployment_id: doc.deployment_id,
+    schema_version: SCHEMA_VERSION,
+    phases: Object.fromEntries(
+      names.map((name) => {
+        const record = doc.phases[name];
+        return [
+          name,
+          {
+            status: statusOf(doc, name),
+            updated_at: record?.updated_at ?? null,
+            ...(record?.reason ? { reason: record.reason } : {}),
+            attempts: record?.attempts ?? 0,
+          },
+        ];
+      }),
+    ),
+    artifacts: Object.fromEntries(
+      liveArtifacts(doc).map(([name, a]) => [name, { path: a.path, sha256: a.sha256 }]),
+    ),
+  };
+}
+
+export async function planCommand(
+  options: GlobalOptions & { only?: string; until?: string; force?: boolean; json?: boolean },
+): Promise<number> {
+  const { store, term } = setup(options);
+  const stored = await loadStored(store);
+  const deployment = await resolveDeployment(options, stored);
+  if (stored) assertSameDeployment(stored, deployment.id, store.description);
+  const self = provideSelfCommand(options.cliPath);
+  try {
+    const steps = await planDeployment(stored, deployment, {
+      ...(options.only ? { only: options.only } : {}),
+      ...(options.until ? { until: options.until } : {}),
+      ...(options.force ? { force: true } : {}),
+      env: { ...store.childEnv(), ...self.env },
+    });
+    if (options.json) {
+      term.out(
+        JSON.stringify(
+          {
+            deployment_id: deployment.id,
+            phases: Object.fromEntries(
+              steps.map((s) => [
+                s.phase,
+                {
+                  status: s.status,
+                  action: s.action,
+                  reason: s.reason,
+                  validated: s.validated,
+                  resets: s.resets,
+                },
+              ]),
+            ),
+          },
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    term.out(`Plan for deployment ${term.c.bold(deployment.id)} (nothing is changed):`);
+    term.out(planTable(steps, term.c));
+    return 0;
+  } finally {
+    self.dispose();
+  }
+}
+
+export async function resetCommand(
+  options: GlobalOptions & { from: string; dryRun?: boolean },
+): Promise<number> {
+  const { store, term, reporter } = setup(options);
+  const stored = await loadStored(store);
+  if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to reset`);
+  const deployment = await resolveDeployment(options, stored);
+  if (options.dryRun) {
+    const preview = resetDeployment(stored, deployment, options.from, dryStamp(), 'dry run');
+    term.out(describeReset(preview.reset, options.from, true));
+    return 0;
+  }
+  const session = await Session.open({ store, deployment, command: 'k0rdent-deploy reset', reporter });
+  try {
+    const before = session.doc;
+    let result: ReturnType<typeof resetDeployment> | undefined;
+    session.change((doc, stamp) => {
+      result = resetDeployment(doc, deployment, options.from, stamp, `reset from ${options.from} by request`);
+      return result.doc;
+    });
+    await session.commit();
+    term.out(describeReset(result?.reset ?? [], options.from, false));
+    if (result?.full)
+      term.out(
+        `every phase is pending now; the previous state was archived to ${await session.archive(before, 'before-reset')}`,
+      );
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+function describeReset(reset: readonly string[], from: string, dryRun: boolean): string {
+  if (reset.length === 0) return `nothing to reset: ${from} and the phases that need it are already pending`;
+  return `${dryRun ? 'would reset' : 'reset'} to pending: ${reset.join(', ')}`;
+}
+
+export async function rollbackCommand(
+  options: GlobalOptions & { to: string; dryRun?: boolean; force?: boolean },
+): Promise<number> {
+  const { store, term, reporter } = setup(options);
+  const stored = await loadStored(store);
+  if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to roll back`);
+  const deployment = await resolveDeployment(options, stored);
+  if (options.dryRun) {
+    const steps = planRollback(stored, deployment, options.to, true);
+    term.out(
+      steps.length === 0
+        ? `nothing to roll back: ${options.to} and the phases after it are pending`
+        : `Rollback to ${options.to} would, newest first (nothing is changed):`,
+    );
+    if (steps.length > 0) term.out(rollbackTable(steps, term.c));
+    return 0;
+  }
+  const self = provideSelfCommand(options.cliPath);
+  const session = await Session.open({ store, deployment, command: 'k0rdent-deploy rollback', reporter });
+  try {
+    const summary = await withCancellation(term, (signal) =>
+      rollbackDeployment(session, deployment, reporter, {
+        to: options.to,
+        destroy: true,
+        ...(options.force ? { force: true } : {}),
+        signal,
+        env: self.env,
+      }),
+    );
+    term.out(summary.steps.length === 0 ? 'nothing to roll back' : rollbackTable(summary.steps, term.c));
+    if (summary.archivedTo)
+      term.out(`every phase is pending now; the previous state was archived to ${summary.archivedTo}`);
+    return summary.steps.some((s) => s.result === 'failed') ? 1 : 0;
+  } finally {
+    await session.close();
+    self.dispose();
+  }
+}
+
+export async function artifactRecordCommand(
+  options: GlobalOptions & { name: string; path: string; sensitive?: boolean; phase?: string },
+): Promise<number> {
+  const { store, reporter, term } = setup(options);
+  const stored = await loadStored(store);
+  if (!stored)
+    throw new UserError(
+      `no deployment state in ${store.description}; artifacts are recorded by a running deployment`,
+    );
+  const session = await Session.open({
+    store,
+    deployment: {
+      id: stored.deployment_id,
+      source: stored.source ?? { kind: 'pipeline' },
+      phases: [],
+      flags: stored.config?.flags ?? {},
+      config: stored.config?.snapshot ?? null,
+    },
+    command: 'k0rdent-deploy artifact record',
+    reporter,
+  });
+  try {
+    const phase = options.phase ?? process.env.K0RDENT_PHASE;
+    await recordArtifactFile(session, {
+      name: options.name,
+      path: options.path,
+      sensitive: options.sensitive ?? false,
+      ...(phase ? { phase } : {}),
+    });
+    const record = session.doc.artifacts[options.name];
+    term.out(
+      `recorded artifact ${options.name}: ${record?.path ?? options.path} (${record?.size ?? 0} bytes, sha256 ${record?.sha256.slice(0, 12) ?? ''}…)`,
+    );
+    return 0;
+  } finally {
+    await session.close();
+  }
+}
+
+export async function artifactVerifyCommand(
+  options: GlobalOptions & { name?: string; json?: boolean },
+): Promise<number> {
+  const { store, term } = setup(options);
+  const stored = await loadStored(store);
+  if (!stored) throw new UserError(`no deployment state in ${store.description}; no artifacts to verify`);
+  const results = await verifyArtifacts(stored, options.name);
+  if (options.json) {
+    term.out(JSON.stringify(results, null, 2));
+  } else {
+    if (results.length === 0) term.out('no artifacts recorded');
+    for (const r of results) {
+      term.out(
+        r.check.ok
+          ? `${term.c.green('ok')}       ${r.name} (${r.path})`
+          : `${term.c.red(r.check.problem.padEnd(8))} ${r.name}: ${r.check.detail}`,
+      );
+    }
+  }
+  return results.every((r) => r.check.ok) ? 0 : 1;
+}
+
+export async function historyCommand(
+  options: GlobalOptions & { json?: boolean; limit?: number },
+): Promise<number> {
+  const { store, term } = setup(options);
+  const stored = await loadStored(store);
+  if (!stored) throw new UserError(`no deployment state in ${store.description} yet`);
+  const events = options.limit === undefined ? stored.events : stored.events.slice(-options.limit);
+  term.out(options.json ? JSON.stringify(events, null, 2) : historyTable(events, term.c));
+  return 0;
+}
+
+export async function migrateCommand(options: GlobalOptions & { dryRun?: boolean }): Promise<number> {
+  const { store, term } = setup(options);
+  const loaded = await store.load();
+  if (!loaded) throw new UserError(`no state file in ${store.description} to migrate`);
+  if (!loaded.migration) {
+    term.out(`${store.description} is already at schema ${SCHEMA_VERSION}; nothing to migrate`);
+    return 0;
+  }
+  term.out(
+    `${options.dryRun ? 'Would migrate' : 'Migrating'} ${store.description} from the upstream ${loaded.migration.format} format:`,
+  );
+  for (const note of loaded.migration.notes) term.out(`  - ${note}`);
+  if (options.dryRun) return 0;
+  const lock = await store.lock({
+    command: 'k0rdent-deploy migrate',
+    onWarning: (m) => term.err(`warning: ${m}`),
+  });
+  try {
+    await store.save(loaded.doc);
+  } finally {
+    await lock.release();
+  }
+  term.out(`written ${store.file}; the original is kept as ${store.file}.pre-v2.bak`);
+  return 0;
+}
+
+function dryStamp() {
+  return {
+    hlc: '1970-01-01T00:00:00.000Z#000000@dry-run',
+    at: new Date().toISOString(),
+    run: { run_id: 'dry-run', attempt: 1, job: 'cli', actor: 'dry-run' },
+  };
+}

@@ -1,0 +1,49 @@
+/** Which deployment a command works on: a pipeline file, the one recorded in the state, or the built-in catalogue. */
+import { existsSync } from 'node:fs';
+import { UserError } from '../errors.js';
+import { K0RDENT_CATALOGUE } from '../graph/k0rdent-catalogue.js';
+import type { Deployment } from '../phases/phase.js';
+import { loadPipeline, type PipelineOverrides } from '../phases/pipeline/load.js';
+import type { StateDocument } from '../state/schema.js';
+import type { PhaseListing } from './tables.js';
+
+export interface DeploymentOptions extends PipelineOverrides {
+  readonly pipeline?: string;
+}
+
+/** The deployment to run: `--pipeline`, else the pipeline the state was last run with. */
+export async function resolveDeployment(
+  options: DeploymentOptions,
+  stored?: StateDocument,
+): Promise<Deployment> {
+  const file = options.pipeline ?? recordedPipeline(stored);
+  if (file !== undefined) return loadPipeline(file, options);
+  throw new UserError(
+    'no --pipeline given. The built-in k0rdent phases are not available in this version yet; ' +
+      'run a pipeline of your own with --pipeline FILE (see examples/local/pipeline.yml).',
+  );
+}
+
+/** Names and order for display, without needing the deployment to be runnable. */
+export async function resolveListing(
+  options: DeploymentOptions,
+  stored?: StateDocument,
+): Promise<PhaseListing[]> {
+  const file = options.pipeline ?? recordedPipeline(stored);
+  if (file !== undefined) {
+    const deployment = await loadPipeline(file, options);
+    const byName = new Map(deployment.phases.map((p) => [p.name, p.displayName]));
+    return deployment.graph.order.map((name) => ({ name, displayName: byName.get(name) ?? name }));
+  }
+  if (!stored || stored.source?.kind === 'k0rdent') {
+    return K0RDENT_CATALOGUE.map((entry) => ({ name: entry.name, displayName: entry.displayName }));
+  }
+  return Object.keys(stored.phases).map((name) => ({ name, displayName: name }));
+}
+
+function recordedPipeline(stored: StateDocument | undefined): string | undefined {
+  const source = stored?.source;
+  return source?.kind === 'pipeline' && source.file !== undefined && existsSync(source.file)
+    ? source.file
+    : undefined;
+}

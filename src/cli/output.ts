@@ -1,0 +1,42 @@
+/** Terminal output: colours (off for NO_COLOR, --no-color or a pipe) and duration formatting. */
+import pc from 'picocolors';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+export interface Output {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly c: Colors;
+}
+
+export function createOutput(options: { color?: boolean; progressToStderr?: boolean } = {}): Output {
+  const enabled = options.color ?? pc.isColorSupported;
+  return {
+    out: (text) => process.stdout.write(text + '\n'),
+    err: (text) => process.stderr.write(text + '\n'),
+    c: pc.createColors(enabled),
+  };
+}
+
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function statusColor(c: Colors, status: string): string {
+  switch (status) {
+    case 'completed':
+      return c.green(status);
+    case 'failed':
+      return c.red(status);
+    case 'in_progress':
+      return c.yellow(status);
+    case 'skipped':
+      return c.dim(status);
+    default:
+      return status;
+  }
+}

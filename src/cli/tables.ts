@@ -1,0 +1,123 @@
+/** Tables for status, plan, run results, artifacts and history. */
+import Table from 'cli-table3';
+import type { PlanStep } from '../engine/plan.js';
+import type { PhaseOutcome } from '../engine/run.js';
+import type { RollbackStep } from '../engine/rollback.js';
+import { liveArtifacts, statusOf } from '../state/document.js';
+import type { StateDocument, StateEvent } from '../state/schema.js';
+import { formatDuration, statusColor, type Colors } from './output.js';
+
+export interface PhaseListing {
+  readonly name: string;
+  readonly displayName: string;
+}
+
+function table(head: string[], c: Colors): Table.Table {
+  return new Table({
+    head: head.map((h) => c.bold(h)),
+    style: { head: [], border: [] },
+    // No rule between rows: one line per phase reads faster.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    wordWrap: true,
+  });
+}
+
+const REASON_WIDTH = 70;
+
+export function statusTable(
+  doc: StateDocument | undefined,
+  phases: readonly PhaseListing[],
+  c: Colors,
+): string {
+  const t = table(['Phase', 'Status', 'Reason', 'Updated', 'Attempts'], c);
+  for (const phase of phases) {
+    const record = doc?.phases[phase.name];
+    t.push([
+      phase.name,
+      statusColor(c, doc ? statusOf(doc, phase.name) : 'pending'),
+      clip(
+        record?.error ? record.error.message : (record?.evidence?.summary ?? record?.reason ?? ''),
+        REASON_WIDTH,
+      ),
+      record?.updated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? '',
+      String(record?.attempts ?? 0),
+    ]);
+  }
+  return t.toString();
+}
+
+export function artifactsTable(doc: StateDocument, c: Colors): string | undefined {
+  const live = liveArtifacts(doc);
+  if (live.length === 0) return undefined;
+  const t = table(['Artifact', 'Path', 'Size', 'SHA-256', 'Phase', 'Sensitive'], c);
+  for (const [name, record] of live) {
+    t.push([
+      name,
+      record.path,
+      String(record.size),
+      `${record.sha256.slice(0, 12)}…`,
+      record.phase ?? '',
+      record.sensitive ? 'yes' : 'no',
+    ]);
+  }
+  return t.toString();
+}
+
+export function outcomesTable(outcomes: readonly PhaseOutcome[], c: Colors): string {
+  const t = table(['Phase', 'Status', 'Decision', 'Reason', 'Time'], c);
+  for (const o of outcomes) {
+    t.push([
+      o.phase,
+      statusColor(c, o.status),
+      o.decision,
+      clip(o.error ? (o.error.message.split('\n')[0] ?? '') : o.reason, REASON_WIDTH),
+      formatDuration(o.durationMs),
+    ]);
+  }
+  return t.toString();
+}
+
+export function planTable(steps: readonly PlanStep[], c: Colors): string {
+  const t = table(['Phase', 'Status now', 'Would', 'Why'], c);
+  for (const step of steps) {
+    const resets = step.resets.filter((name) => name !== step.phase);
+    const why = step.reason + (resets.length > 0 ? `; resets ${resets.join(', ')}` : '');
+    t.push([step.phase, statusColor(c, step.status), step.action, clip(why, REASON_WIDTH)]);
+  }
+  return t.toString();
+}
+
+export function rollbackTable(
+  steps: readonly (RollbackStep & { result?: string; error?: string })[],
+  c: Colors,
+): string {
+  const t = table(['Phase', 'Status before', 'Action', 'Result'], c);
+  for (const step of steps) {
+    t.push([
+      step.phase,
+      statusColor(c, step.status),
+      step.action,
+      clip(step.error ?? step.result ?? 'planned', REASON_WIDTH),
+    ]);
+  }
+  return t.toString();
+}
+
+export function historyTable(events: readonly StateEvent[], c: Colors): string {
+  const t = table(['Time', 'Event', 'Phase', 'Message', 'Run'], c);
+  for (const e of events) {
+    t.push([
+      e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      e.type,
+      e.phase ?? '',
+      clip(e.message.split('\n')[0] ?? '', REASON_WIDTH),
+      e.run ? `${e.run.run_id}#${e.run.attempt}` : '',
+    ]);
+  }
+  return t.toString();
+}
+
+function clip(text: string, width: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
