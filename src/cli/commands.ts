@@ -10,7 +10,7 @@ import { liveArtifacts, statusOf } from '../state/document.js';
 import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
 import { ConsoleReporter } from './console-reporter.js';
-import { resolveDeployment, resolveListing, type DeploymentOptions } from './deployment.js';
+import { resolveDeployment, resolveListing, type DeploymentOptions } from '../engine/deployment-source.js';
 import { createOutput, type Output } from './output.js';
 import { provideSelfCommand } from './self-command.js';
 import {

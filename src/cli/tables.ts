@@ -1,16 +1,12 @@
 /** Tables for status, plan, run results, artifacts and history. */
 import Table from 'cli-table3';
+import type { PhaseListing } from '../engine/deployment-source.js';
 import type { PlanStep } from '../engine/plan.js';
 import type { PhaseOutcome } from '../engine/run.js';
 import type { RollbackStep } from '../engine/rollback.js';
 import { liveArtifacts, statusOf } from '../state/document.js';
 import type { StateDocument, StateEvent } from '../state/schema.js';
 import { formatDuration, statusColor, type Colors } from './output.js';
-
-export interface PhaseListing {
-  readonly name: string;
-  readonly displayName: string;
-}
 
 function table(head: string[], c: Colors): Table.Table {
   return new Table({

@@ -1,11 +1,18 @@
-/** Which deployment a command works on: a pipeline file, the one recorded in the state, or the built-in catalogue. */
+/**
+ * Which deployment a command or action works on: a pipeline file, the one recorded in the state,
+ * or the built-in catalogue. Shared by the CLI and the GitHub Actions entry points.
+ */
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { K0RDENT_CATALOGUE } from '../graph/k0rdent-catalogue.js';
 import type { Deployment } from '../phases/phase.js';
 import { loadPipeline, type PipelineOverrides } from '../phases/pipeline/load.js';
 import type { StateDocument } from '../state/schema.js';
-import type { PhaseListing } from './tables.js';
+
+export interface PhaseListing {
+  readonly name: string;
+  readonly displayName: string;
+}
 
 export interface DeploymentOptions extends PipelineOverrides {
   readonly pipeline?: string;
