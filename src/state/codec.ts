@@ -41,7 +41,17 @@ export function decodeState(text: string, file: string, maxBytes = DEFAULT_MAX_S
       'The file was not changed. Use the k0rdent-deploy version that wrote it, or a newer one.',
     );
   }
-  return { kind: 'current', doc: validateYaml(StateDocumentSchema, parsed, file, ADVICE) };
+  const doc = validateYaml(StateDocumentSchema, parsed, file, ADVICE);
+  // A cut at a line boundary can leave valid YAML and a valid, shorter document: only the marker that
+  // ends every file this code writes tells a whole file from a truncated one.
+  if (!text.trimEnd().endsWith(END_MARKER)) {
+    throw new FileError(
+      file,
+      [{ path: '', message: `the end marker "${END_MARKER}" is missing: the file was truncated, or not written whole` }],
+      ADVICE,
+    );
+  }
+  return { kind: 'current', doc };
 }
 
 export function decodeLegacyEvents(text: string, file: string, maxBytes = DEFAULT_MAX_STATE_BYTES): LegacyEvents {
@@ -53,6 +63,9 @@ const HEADER =
   '# k0rdent-deploy deployment state (schema 2). Written by k0rdent-deploy and validated on every read;\n' +
   '# change it with the k0rdent-deploy commands (reset, rollback, migrate), not by hand.\n';
 
+/** The last line of every state file written; see decodeState. */
+export const END_MARKER = '# end of k0rdent-deploy state';
+
 export function encodeState(doc: StateDocument): string {
-  return HEADER + dump(doc, { lineWidth: -1, noRefs: true });
+  return HEADER + dump(doc, { lineWidth: -1, noRefs: true }) + END_MARKER + '\n';
 }

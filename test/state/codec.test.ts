@@ -1,0 +1,74 @@
+import { FileError } from '../../src/errors.js';
+import { decodeState, encodeState } from '../../src/state/codec.js';
+import { markCompleted } from '../../src/state/transitions.js';
+import { newDoc, stamp } from '../support/state-arbitraries.js';
+
+function problemsOf(text: string): string {
+  try {
+    decodeState(text, 'state/deployment-state.yaml');
+  } catch (error) {
+    if (error instanceof FileError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a FileError');
+}
+
+describe('state file codec', () => {
+  const doc = markCompleted(newDoc(['alpha', 'beta']), 'alpha', stamp(), 'c'.repeat(64));
+  const text = encodeState(doc);
+
+  test('round-trips a document', () => {
+    expect(decodeState(text, 'f')).toEqual({ kind: 'current', doc });
+  });
+
+  test('names the file, the field, the line and what was expected', () => {
+    const bad = text.replace('status: completed', 'status: done');
+    const line = bad.split('\n').findIndex((l) => l.includes('status: done')) + 1;
+    const message = problemsOf(bad);
+    expect(message).toContain(`state/deployment-state.yaml:${line}:`);
+    expect(message).toContain('phases.alpha.status: invalid option: expected one of');
+    expect(message).toContain('The state file was not changed');
+  });
+
+  test('reports unknown keys at their line', () => {
+    const bad = text.replace('status: completed', 'status: completed\n    atempts: 2');
+    const line = bad.split('\n').findIndex((l) => l.includes('atempts: 2')) + 1;
+    expect(problemsOf(bad)).toContain(`:${line}:5: phases.alpha: unknown key "atempts"`);
+  });
+
+  test('reports a missing field as required', () => {
+    expect(problemsOf(text.replace(/^deployment_id: .*\n/m, ''))).toMatch(/deployment_id: is required/);
+  });
+
+  test('a truncated file is an error, never a partial document', () => {
+    for (const cut of [20, Math.floor(text.length / 2), text.length - 40]) {
+      expect(() => decodeState(text.slice(0, cut), 'f')).toThrow(FileError);
+    }
+    expect(problemsOf('')).toContain('file is empty (was it truncated?)');
+  });
+
+  test('YAML syntax errors carry line and column', () => {
+    expect(problemsOf('schema_version: 2\nphases: [a, b\nevents: []\n')).toMatch(/deployment-state\.yaml:\d+:\d+: YAML syntax error/);
+  });
+
+  test('refuses a newer schema version, saying which version is needed', () => {
+    const message = problemsOf(text.replace('schema_version: 2', 'schema_version: 3'));
+    expect(message).toContain('schema_version: is 3, newer than this k0rdent-deploy understands (up to 2)');
+  });
+
+  test('refuses oversized input before parsing it', () => {
+    expect(() => decodeState(text, 'f', 100)).toThrow(/over the limit of 100 bytes/);
+  });
+
+  test('recognises an upstream file by its missing schema_version', () => {
+    expect(decodeState('deployment_id: k0rdent-abc\nphase: setup_network\n', 'f').kind).toBe('legacy');
+  });
+});
+
+test('a file cut where it is still valid YAML is still recognised as truncated', () => {
+  const doc = markCompleted(newDoc(['alpha']), 'alpha', stamp(), undefined);
+  const text = encodeState(doc);
+  // Cut just before the last event: what is left parses and validates, but lacks the end marker.
+  const cut = text.lastIndexOf('\n  - id:');
+  expect(() => decodeState(text.slice(0, cut + 1), 'f')).toThrow(/end marker .* is missing: the file was truncated/);
+});
