@@ -6,7 +6,7 @@ import { resetDeployment } from '../engine/reset.js';
 import { planRollback, rollbackDeployment } from '../engine/rollback.js';
 import { assertSucceeded, runDeployment } from '../engine/run.js';
 import { assertSameDeployment, Session } from '../engine/session.js';
-import { liveArtifacts, statusOf } from '../state/document.js';
+import { liveArtifacts, reasonOf, statusOf } from '../state/document.js';
 import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
 import { ConsoleReporter } from './console-reporter.js';
@@ -144,7 +144,7 @@ export function statusJson(doc: StateDocument, order: readonly string[]): unknow
           {
             status: statusOf(doc, name),
             updated_at: record?.updated_at ?? null,
-            ...(record?.reason ? { reason: record.reason } : {}),
+            ...(reasonOf(record) ? { reason: reasonOf(record) } : {}),
             attempts: record?.attempts ?? 0,
           },
         ];

@@ -4,7 +4,7 @@ import type { PhaseListing } from '../engine/deployment-source.js';
 import type { PlanStep } from '../engine/plan.js';
 import type { PhaseOutcome } from '../engine/run.js';
 import type { RollbackStep } from '../engine/rollback.js';
-import { liveArtifacts, statusOf } from '../state/document.js';
+import { liveArtifacts, reasonOf, statusOf } from '../state/document.js';
 import type { StateDocument, StateEvent } from '../state/schema.js';
 import { formatDuration, statusColor, type Colors } from './output.js';
 
@@ -31,10 +31,7 @@ export function statusTable(
     t.push([
       phase.name,
       statusColor(c, doc ? statusOf(doc, phase.name) : 'pending'),
-      clip(
-        record?.error ? record.error.message : (record?.evidence?.summary ?? record?.reason ?? ''),
-        REASON_WIDTH,
-      ),
+      clip(record?.error ? record.error.message : (reasonOf(record) ?? ''), REASON_WIDTH),
       record?.updated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? '',
       String(record?.attempts ?? 0),
     ]);

@@ -91,3 +91,8 @@ export function liveArtifacts(doc: StateDocument): [string, StateDocument['artif
 export function appendEvent(doc: StateDocument, event: StateEvent): StateDocument {
   return { ...doc, events: [...doc.events, event] };
 }
+
+/** Why a phase is in its status: the recorded reason, or for a validated phase its evidence. */
+export function reasonOf(record: PhaseRecord | undefined): string | undefined {
+  return record?.reason ?? record?.evidence?.summary;
+}
