@@ -41,7 +41,7 @@ writeFileSync(
     '// Cached bytecode makes every later start of the bundle cheaper (the CLI runs once per phase in CI).',
     'nodeModule.enableCompileCache?.();',
     "const { runCli } = await import('./index.js');",
-    "process.exitCode = await runCli(process.argv.slice(2), { cliPath: new URL(import.meta.url).pathname });",
+    'process.exitCode = await runCli(process.argv.slice(2), { cliPath: new URL(import.meta.url).pathname });',
     '',
   ].join('\n'),
 );
