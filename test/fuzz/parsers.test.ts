@@ -1,0 +1,180 @@
+/**
+ * Hostile and broken input to the parsers: whatever the bytes, the answer is a document or a clean,
+ * located validation error (FileError / UserError) — never another exception, never a hang.
+ */
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { FileError, UserError } from '../../src/errors.js';
+import { parsePipeline } from '../../src/phases/pipeline/load.js';
+import { decodeState, encodeState } from '../../src/state/codec.js';
+import { markCompleted, markFailed, recordArtifact } from '../../src/state/transitions.js';
+import { newDoc, stamp } from '../support/state-arbitraries.js';
+import { EXAMPLE_PIPELINE } from '../support/pipelines.js';
+
+const RUNS = { numRuns: 400 };
+
+/** Mutations of a valid text: the inputs most likely to reach deep into a parser. */
+function mutated(valid: string): fc.Arbitrary<string> {
+  const ops = fc.oneof(
+    fc.record({ kind: fc.constant('cut' as const), at: fc.nat(valid.length) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(valid.length),
+      text: fc.string({ maxLength: 12 }),
+    }),
+    fc.record({
+      kind: fc.constant('yaml' as const),
+      at: fc.nat(valid.length),
+      text: fc.constantFrom(
+        ': ',
+        '- ',
+        '{',
+        '}',
+        '[',
+        ']',
+        '&a ',
+        '*a',
+        '!!binary ',
+        '? ',
+        '|',
+        '>',
+        '"',
+        "'",
+        '\t',
+        '\n  ',
+        '#',
+        '%YAML 1.1\n',
+        '---\n',
+        '...\n',
+        '!!js/function ',
+        '<<: *a\n',
+      ),
+    }),
+    fc.record({
+      kind: fc.constant('delete' as const),
+      at: fc.nat(valid.length),
+      length: fc.integer({ min: 1, max: 40 }),
+    }),
+  );
+  return fc.array(ops, { minLength: 1, maxLength: 4 }).map((list) =>
+    list.reduce((text, op) => {
+      const at = Math.min(op.at, text.length);
+      switch (op.kind) {
+        case 'cut':
+          return text.slice(0, at);
+        case 'insert':
+        case 'yaml':
+          return text.slice(0, at) + op.text + text.slice(at);
+        case 'delete':
+          return text.slice(0, at) + text.slice(at + op.length);
+      }
+    }, valid),
+  );
+}
+
+function cleanOutcome(parse: () => unknown): void {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof FileError || error instanceof UserError) {
+      expect(error.message.length).toBeGreaterThan(0);
+      return;
+    }
+    throw error;
+  }
+}
+
+describe('state file parser', () => {
+  let doc = newDoc(['alpha', 'beta', 'gamma']);
+  doc = markCompleted(doc, 'alpha', stamp(), 'a'.repeat(64));
+  doc = markFailed(doc, 'beta', stamp(), {
+    message: 'boom: "quoted"\nsecond line',
+    class: 'transient',
+    exit_code: 75,
+  });
+  doc = recordArtifact(doc, 'kubeconfig', stamp(), {
+    path: 'state/kubeconfig',
+    sha256: 'b'.repeat(64),
+    size: 10,
+    sensitive: true,
+    phase: 'alpha',
+  });
+  const valid = encodeState(doc);
+
+  test('mutated state files give a document or a located error', () => {
+    fc.assert(
+      fc.property(mutated(valid), (text) => cleanOutcome(() => decodeState(text, 'state.yaml'))),
+      RUNS,
+    );
+  });
+
+  test('arbitrary text and arbitrary JSON values give a document or a located error', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) =>
+        cleanOutcome(() => decodeState(text, 'state.yaml')),
+      ),
+      RUNS,
+    );
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) =>
+        cleanOutcome(() => decodeState(JSON.stringify(value), 'state.yaml')),
+      ),
+      RUNS,
+    );
+  });
+
+  test('alias bombs and deep nesting are refused, not expanded', () => {
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(',')}]`,
+      ),
+    ].join('\n');
+    expect(() => decodeState(bomb, 'state.yaml')).toThrow(FileError);
+    expect(() => decodeState('['.repeat(5000) + ']'.repeat(5000), 'state.yaml')).toThrow(FileError);
+  });
+});
+
+describe('pipeline parser', () => {
+  const valid = readFileSync(EXAMPLE_PIPELINE, 'utf8');
+
+  test('mutated pipelines give a deployment or a located error', () => {
+    fc.assert(
+      fc.property(mutated(valid), (text) => cleanOutcome(() => parsePipeline(text, 'pipe.yml'))),
+      RUNS,
+    );
+  });
+
+  test('arbitrary structures give a deployment or a located error', () => {
+    const phase = fc.record(
+      {
+        name: fc.oneof(
+          fc.string({ maxLength: 8 }),
+          fc.constantFrom('a', 'b', 'c', '../x', 'a\nb', '::warning::x'),
+        ),
+        needs: fc.array(fc.oneof(fc.constantFrom('a', 'b', 'c'), fc.string({ maxLength: 4 })), {
+          maxLength: 3,
+        }),
+        run: fc.oneof(fc.string({ maxLength: 10 }), fc.integer()),
+        optional: fc.oneof(fc.boolean(), fc.string({ maxLength: 3 })),
+        inputs: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+      },
+      { requiredKeys: [] },
+    );
+    const pipeline = fc.record(
+      {
+        deployment: fc.oneof(fc.constant('demo'), fc.string({ maxLength: 10 })),
+        phases: fc.array(phase, { maxLength: 5 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(pipeline, (value) => cleanOutcome(() => parsePipeline(JSON.stringify(value), 'pipe.yml'))),
+      RUNS,
+    );
+  });
+});
