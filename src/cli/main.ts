@@ -2,6 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors.js';
 import { ValidationError } from '../engine/evaluate.js';
+import { redact } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
 import { STATE_DIR_ENV } from '../stores/local-store.js';
 import * as commands from './commands.js';
@@ -31,11 +32,11 @@ function report(error: unknown): number {
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
   }
   if (error instanceof FileError || error instanceof UserError || error instanceof DeploymentMismatchError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${redact(error.message)}\n`);
     return error instanceof DeploymentMismatchError ? ExitCode.invalidInput : exitCodeOf(error);
   }
   if (error instanceof ValidationError) {
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${redact(error.message)}\n`);
     return ExitCode.phaseFailed;
   }
   process.stderr.write(`error: ${messageOf(error)}\n`);

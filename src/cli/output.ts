@@ -1,5 +1,6 @@
 /** Terminal output: colours (off for NO_COLOR, --no-color or a pipe) and duration formatting. */
 import pc from 'picocolors';
+import { redact } from '../secrets.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -11,9 +12,10 @@ export interface Output {
 
 export function createOutput(options: { color?: boolean; progressToStderr?: boolean } = {}): Output {
   const enabled = options.color ?? pc.isColorSupported;
+  // Every line the CLI prints passes the redactor: a phase script may echo a key it was given.
   return {
-    out: (text) => process.stdout.write(text + '\n'),
-    err: (text) => process.stderr.write(text + '\n'),
+    out: (text) => process.stdout.write(redact(text) + '\n'),
+    err: (text) => process.stderr.write(redact(text) + '\n'),
     c: pc.createColors(enabled),
   };
 }

@@ -1,6 +1,8 @@
 /** Recording and verifying artifacts: the files a phase produced, by path, checksum and size. */
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { registerSecret } from '../secrets.js';
 import { checkArtifact, type ArtifactCheck } from '../state/artifacts.js';
 import { liveArtifacts } from '../state/document.js';
 import { NAME_PATTERN, type StateDocument } from '../state/schema.js';
@@ -66,4 +68,24 @@ export async function verifyArtifacts(doc: StateDocument, name?: string): Promis
 function storedPath(absolute: string): string {
   const rel = relative(process.cwd(), absolute);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
+}
+
+/** Sensitive files larger than this are not read into memory to be masked (keys and kubeconfigs are small). */
+const MAX_MASKED_BYTES = 1024 * 1024;
+const protectedDigests = new Set<string>();
+
+/**
+ * Registers the content of every sensitive artifact as a secret, so that no later output line (a
+ * phase script echoing a key, an error message) can show it. Each file is read once per process.
+ */
+export async function protectSensitiveArtifacts(doc: StateDocument): Promise<void> {
+  for (const [, record] of liveArtifacts(doc)) {
+    if (!record.sensitive || protectedDigests.has(record.sha256) || record.size > MAX_MASKED_BYTES) continue;
+    try {
+      registerSecret(await readFile(resolve(record.path), 'utf8'));
+      protectedDigests.add(record.sha256);
+    } catch {
+      // Not on this machine (yet): a later job restores it, and protects it then.
+    }
+  }
 }

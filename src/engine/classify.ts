@@ -4,6 +4,7 @@
  * user's script state its class; otherwise the message and output tail are matched.
  */
 import { messageOf } from '../errors.js';
+import { redact } from '../secrets.js';
 import { CommandFailedError, PhaseConfigurationError, TransientPhaseError } from '../phases/phase.js';
 import type { ErrorClass, PhaseError } from '../state/schema.js';
 
@@ -16,7 +17,13 @@ const CONFIG =
 /** How many output lines of a failed command are kept in the state's error message. */
 const TAIL_IN_MESSAGE = 8;
 
+/** The classified failure, its message redacted: it is printed, and persisted in the state. */
 export function classifyFailure(error: unknown): PhaseError {
+  const failure = classify(error);
+  return { ...failure, message: redact(failure.message) };
+}
+
+function classify(error: unknown): PhaseError {
   if (error instanceof PhaseConfigurationError) return { message: error.message, class: 'config' };
   if (error instanceof TransientPhaseError) return { message: error.message, class: 'transient' };
   if (error instanceof CommandFailedError) {

@@ -2,6 +2,7 @@
 import type { PhaseGraph } from '../graph/dag.js';
 import type { Phase, PhaseContext } from '../phases/phase.js';
 import { fingerprint } from '../state/canonical.js';
+import { redact } from '../secrets.js';
 import type { StateDocument } from '../state/schema.js';
 import { decide, type GateOptions, type GatePhase } from './gate.js';
 import type { FinalDecision } from './reporter.js';
@@ -46,11 +47,18 @@ export async function evaluate(
     outcome = await validate(context());
   } catch (error) {
     throw new ValidationError(
-      `could not validate ${phase.name}: ${error instanceof Error ? error.message : String(error)}. ` +
+      `could not validate ${phase.name}: ${redact(error instanceof Error ? error.message : String(error))}. ` +
         'Its state was left as it is; fix the cause and run again.',
     );
   }
-  const second = decide(doc, graph, gatePhase, outcome, options);
+  // Evidence is persisted and printed: a validator's last line may have echoed a secret.
+  const second = decide(
+    doc,
+    graph,
+    gatePhase,
+    { ok: outcome.ok, evidence: redact(outcome.evidence) },
+    options,
+  );
   if (second.action === 'validate') throw new Error('gate asked twice for validation');
   return { decision: second, inputsHash: gatePhase.inputsHash, validationMs: performance.now() - started };
 }

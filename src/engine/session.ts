@@ -10,6 +10,7 @@ import { HybridClock } from '../state/hlc.js';
 import type { JsonValue, RunRef, StateDocument } from '../state/schema.js';
 import { setConfig } from '../state/transitions.js';
 import type { StateStore, StoreLock } from '../stores/store.js';
+import { protectSensitiveArtifacts } from './artifacts.js';
 import type { Reporter } from './reporter.js';
 import { currentRun, newNodeId, RUN_ID_ENV } from './run-ref.js';
 
@@ -68,6 +69,7 @@ export class Session {
           stampOf(clock, run),
         );
       }
+      await protectSensitiveArtifacts(doc);
       const session = new Session(store, doc, clock, run, held, loaded !== undefined);
       session.dirty = loaded === undefined || loaded.migration !== undefined;
       if (deployment) session.recordConfig(deployment);
@@ -100,6 +102,8 @@ export class Session {
     this.current = await this.store.save(this.current);
     this.clock.observe(latestStamp(this.current));
     this.dirty = false;
+    // A phase's child process may have recorded a sensitive file: mask it before anything else prints.
+    await protectSensitiveArtifacts(this.current);
   }
 
   /** Environment for a phase's child processes: the store's location, the lock token, the run. */

@@ -1,0 +1,51 @@
+/**
+ * Secret values known to this process: generated keys, decrypted artifacts, kubeconfigs. Each is
+ * registered the moment it exists; every line the CLI or an action prints goes through `redact`,
+ * and in GitHub Actions the registration also reaches the runner (`core.setSecret`) through the
+ * hook the actions layer installs, so the runner masks it in every later log line too.
+ */
+
+const MASK = '***';
+/** Shorter fragments would mask ordinary words; GitHub ignores very short secrets too. */
+const MIN_LENGTH = 6;
+
+const known = new Set<string>();
+let sorted: string[] = [];
+let hook: ((value: string) => void) | undefined;
+
+/** Called with every form of every registered secret (the actions layer: core.setSecret). */
+export function onSecretRegistered(register: (value: string) => void): void {
+  hook = register;
+  for (const value of known) register(value);
+}
+
+/**
+ * Registers a secret and the forms it can be printed in: whole, each of its lines (a key or a
+ * kubeconfig printed line by line), and base64 of it.
+ */
+export function registerSecret(value: string): void {
+  const forms = new Set<string>([value, value.trim(), Buffer.from(value).toString('base64')]);
+  for (const line of value.split(/\r?\n/)) forms.add(line.trim());
+  let added = false;
+  for (const form of forms) {
+    if (form.length < MIN_LENGTH || known.has(form)) continue;
+    known.add(form);
+    hook?.(form);
+    added = true;
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  if (added) sorted = [...known].sort((a, b) => b.length - a.length);
+}
+
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of sorted) if (out.includes(secret)) out = out.split(secret).join(MASK);
+  return out;
+}
+
+/** For tests: forget everything registered. */
+export function resetSecretsForTests(): void {
+  known.clear();
+  sorted = [];
+  hook = undefined;
+}
