@@ -1,10 +1,11 @@
 /** Recording and verifying artifacts: the files a phase produced, by path, checksum and size. */
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { checkArtifact, type ArtifactCheck } from '../state/artifacts.js';
 import { liveArtifacts } from '../state/document.js';
+import { isContainedPath } from '../state/names.js';
 import { NAME_PATTERN, type StateDocument } from '../state/schema.js';
 import { recordArtifact } from '../state/transitions.js';
 import { digestIfExists } from '../tools/file-digest.js';
@@ -25,9 +26,15 @@ export async function recordArtifactFile(session: Session, request: RecordReques
     );
   }
   const absolute = resolve(request.path);
+  const stored = relative(process.cwd(), absolute);
+  if (!isContainedPath(stored)) {
+    throw new UserError(
+      `cannot record artifact ${request.name}: ${request.path} is outside the working directory; ` +
+        'artifacts must live inside it, so that another runner can restore them to the same place',
+    );
+  }
   const digest = await digestIfExists(absolute);
   if (!digest) throw new UserError(`cannot record artifact ${request.name}: ${request.path} does not exist`);
-  const stored = storedPath(absolute);
   session.change((doc, stamp) =>
     recordArtifact(doc, request.name, stamp, {
       path: stored,
@@ -62,12 +69,6 @@ export async function verifyArtifacts(doc: StateDocument, name?: string): Promis
     results.push({ name: artifact, path: record.path, check: checkArtifact(record, observed) });
   }
   return results;
-}
-
-/** Paths inside the working directory are stored relative to it, so a state moves with its checkout. */
-function storedPath(absolute: string): string {
-  const rel = relative(process.cwd(), absolute);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
 }
 
 /** Sensitive files larger than this are not read into memory to be masked (keys and kubeconfigs are small). */

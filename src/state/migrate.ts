@@ -15,6 +15,7 @@ import * as z from 'zod/mini';
 import { K0RDENT_CATALOGUE, K0RDENT_PHASE_NAMES } from '../graph/k0rdent-catalogue.js';
 import { canonicalJson, fingerprint, sha256Hex } from './canonical.js';
 import { formatHlc } from './hlc.js';
+import { isContainedPath } from './names.js';
 import {
   NAME_PATTERN,
   SCHEMA_VERSION,
@@ -168,6 +169,10 @@ export function migrateLegacyState({ legacy, events, files, now, secretsDir }: M
 
   const artifacts: Record<string, ArtifactRecord> = {};
   for (const [name, artifact] of Object.entries(legacy.artifacts ?? {})) {
+    if (!isContainedPath(artifact.path)) {
+      notes.push(`artifact ${name}: path ${artifact.path} is outside the working directory; not migrated`);
+      continue;
+    }
     const digest = files.get(artifact.path);
     if (!digest) {
       notes.push(`artifact ${name}: file ${artifact.path} not found; not migrated`);

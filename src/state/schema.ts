@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { HLC_PATTERN } from './hlc.js';
+import { DEPLOYMENT_ID_PATTERN, DEPLOYMENT_ID_RULE, isContainedPath } from './names.js';
 
 // zod/mini keeps start-up short (the CLI runs once per phase in CI); it needs its messages loaded.
 // One-shot validation in a short-lived process: compiling fast paths would cost more than it saves.
@@ -40,6 +41,16 @@ const sha256 = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex
 export const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
 const name = z.string().check(z.regex(NAME_PATTERN, 'expected a snake_case name (a-z, 0-9, _; starting with a letter)'));
 const nonEmpty = z.string().check(z.minLength(1));
+const deploymentId = z.string().check(z.regex(DEPLOYMENT_ID_PATTERN, `expected a deployment id: ${DEPLOYMENT_ID_RULE}`));
+/**
+ * Artifact paths are relative and stay inside the working directory: a state document is also
+ * read from remote stores, and restoring a file must never write outside the workspace.
+ */
+const artifactPath = z.string().check(
+  z.refine((path) => isContainedPath(path), {
+    message: 'expected a relative path inside the working directory (no leading /, no .. segments, no control characters)',
+  }),
+);
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 export const RunRefSchema = z.strictObject({
@@ -78,7 +89,7 @@ export const PhaseRecordSchema = z.strictObject({
 export const ArtifactRecordSchema = z.strictObject({
   hlc: stamp,
   updated_at: isoTime,
-  path: nonEmpty,
+  path: artifactPath,
   sha256,
   size: z.int().check(z.nonnegative()),
   phase: z.optional(name),
@@ -120,13 +131,13 @@ export const ConfigRecordSchema = z.strictObject({
 
 export const StateDocumentSchema = z.strictObject({
   schema_version: z.literal(SCHEMA_VERSION),
-  deployment_id: nonEmpty,
+  deployment_id: deploymentId,
   created_at: isoTime,
   source: z.optional(SourceSchema),
   config: z.optional(ConfigRecordSchema),
   phases: z.record(name, PhaseRecordSchema),
-  artifacts: z.record(nonEmpty, ArtifactRecordSchema),
-  facts: z.record(nonEmpty, FactSchema),
+  artifacts: z.record(name, ArtifactRecordSchema),
+  facts: z.record(name, FactSchema),
   events: z.array(EventSchema),
 });
 

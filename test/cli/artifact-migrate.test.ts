@@ -97,3 +97,10 @@ describe('migrate', () => {
     expect(existsSync(join(dir, 'state/.lock'))).toBe(false);
   });
 });
+
+test('an artifact outside the working directory is refused', async () => {
+  expect((await cli('run', '--pipeline', EXAMPLE_PIPELINE)).code).toBe(0);
+  const result = await cli('artifact', 'record', 'passwd', '../../../etc/hostname');
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('is outside the working directory; artifacts must live inside it');
+});

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import {
   DEPLOYMENT_ID_PATTERN,
   DEPLOYMENT_ID_RULE,
+  SINGLE_LINE_PATTERN,
   SNAKE_NAME_PATTERN,
   SNAKE_NAME_RULE,
 } from '../../state/names.js';
@@ -13,7 +14,16 @@ const script = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 export const PipelinePhaseSchema = z
   .strictObject({
     name: snakeName,
-    display_name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(120))),
+    display_name: z.optional(
+      z
+        .string()
+        .check(
+          z.trim(),
+          z.minLength(1),
+          z.maxLength(120),
+          z.regex(SINGLE_LINE_PATTERN, 'must be one line of printable text'),
+        ),
+    ),
     needs: z.optional(z.array(z.string())),
     run: script,
     validate: z.optional(script),
