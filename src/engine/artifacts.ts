@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { LIMIT_ENV, limits } from '../limits.js';
 import { registerSecret } from '../secrets.js';
 import { checkArtifact, type ArtifactCheck } from '../state/artifacts.js';
 import { liveArtifacts } from '../state/document.js';
@@ -35,6 +36,13 @@ export async function recordArtifactFile(session: Session, request: RecordReques
   }
   const digest = await digestIfExists(absolute);
   if (!digest) throw new UserError(`cannot record artifact ${request.name}: ${request.path} does not exist`);
+  const { maxArtifactBytes } = limits();
+  if (digest.size > maxArtifactBytes) {
+    throw new UserError(
+      `cannot record artifact ${request.name}: ${request.path} is ${digest.size} bytes, over the limit of ` +
+        `${maxArtifactBytes} bytes (${LIMIT_ENV.maxArtifactBytes})`,
+    );
+  }
   session.change((doc, stamp) =>
     recordArtifact(doc, request.name, stamp, {
       path: stored,

@@ -3,8 +3,10 @@
  * `old_deployments/`, and, for a migrated upstream file, its original kept as `*.pre-v2.bak`.
  * Files are private to the user (mode 600, directory 700): they may hold sensitive material.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { FileError } from '../errors.js';
+import { LIMIT_ENV, limits } from '../limits.js';
 import { decodeLegacyEvents, decodeState, encodeState } from '../state/codec.js';
 import { mergeDocuments } from '../state/merge.js';
 import { legacyArtifactPaths, migrateLegacyState, type ExtractedSecret } from '../state/migrate.js';
@@ -46,7 +48,7 @@ export class LocalStateStore implements StateStore {
   async load(): Promise<LoadedState | undefined> {
     const text = await readIfExists(this.file);
     if (text === undefined) return undefined;
-    const decoded = decodeState(text, displayPath(this.file));
+    const decoded = decodeState(text, displayPath(this.file), limits().maxStateBytes);
     if (decoded.kind === 'current') return { doc: decoded.doc };
 
     const eventsPath = join(this.dir, LEGACY_EVENTS_FILE);
@@ -76,7 +78,7 @@ export class LocalStateStore implements StateStore {
     const currentText = await readIfExists(this.file);
     let merged = doc;
     if (currentText !== undefined) {
-      const current = decodeState(currentText, displayPath(this.file));
+      const current = decodeState(currentText, displayPath(this.file), limits().maxStateBytes);
       // A legacy file on disk is the one this document was migrated from: it is replaced, not merged.
       if (current.kind === 'current') merged = mergeDocuments(current.doc, doc);
     }
@@ -114,8 +116,18 @@ export class LocalStateStore implements StateStore {
   }
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
+/** Reads a file unless it is absent; a file over `maxBytes` is refused before it is read. */
+async function readIfExists(path: string, maxBytes = limits().maxStateBytes): Promise<string | undefined> {
   try {
+    const { size } = await stat(path);
+    if (size > maxBytes) {
+      throw new FileError(displayPath(path), [
+        {
+          path: '',
+          message: `file is ${size} bytes, over the limit of ${maxBytes} bytes (${LIMIT_ENV.maxStateBytes}); it was not read or changed`,
+        },
+      ]);
+    }
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

@@ -159,3 +159,35 @@ describe('bad arguments', () => {
     await expectRefused(['artifact', 'record', '../escape', 'x'], 'artifact name "../escape" is not valid');
   });
 });
+
+describe('size limits', () => {
+  test('a state file over the configured limit is refused before it is read, and left alone', async () => {
+    const before = readFileSync(state, 'utf8');
+    const result = await runCli(['status'], { cwd: dir, env: { K0RDENT_MAX_STATE_BYTES: '1000' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /deployment-state\.yaml: file is \d+ bytes, over the limit of 1000 bytes \(K0RDENT_MAX_STATE_BYTES\)/,
+    );
+    expect(readFileSync(state, 'utf8')).toBe(before);
+  });
+
+  test('an artifact over the configured limit is refused', async () => {
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(5000));
+    const result = await runCli(['artifact', 'record', 'big', 'big.bin'], {
+      cwd: dir,
+      env: { K0RDENT_MAX_ARTIFACT_BYTES: '4096' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'big.bin is 5000 bytes, over the limit of 4096 bytes (K0RDENT_MAX_ARTIFACT_BYTES)',
+    );
+  });
+
+  test('a limit that is not a number is a clear error', async () => {
+    const result = await runCli(['status'], { cwd: dir, env: { K0RDENT_MAX_STATE_BYTES: 'lots' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'K0RDENT_MAX_STATE_BYTES must be a positive whole number of bytes, not "lots"',
+    );
+  });
+});
