@@ -35,6 +35,12 @@ export abstract class K0rdentPhase implements Phase {
     this.inputs = Object.fromEntries(
       entry.configKeys.map((key) => [key, configValue(deployment.config, key) ?? null]),
     );
+    // The engine calls run/validate/rollback as plain functions: bind them to this phase.
+    const methods = this as unknown as Record<string, unknown>;
+    for (const name of ['run', 'validate', 'rollback']) {
+      const method = methods[name];
+      if (typeof method === 'function') methods[name] = (method as (...a: unknown[]) => unknown).bind(this);
+    }
   }
 
   abstract run(context: PhaseContext): Promise<void>;

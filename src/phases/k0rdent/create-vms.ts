@@ -189,9 +189,9 @@ export class CreateVms extends K0rdentPhase {
       throw new PhaseConfigurationError(
         `cloud-init of ${host.name} is missing: run prepare_deployment again`,
       );
-    // A disk left by a VM deleted outside would block the name: it belongs to no VM, so it goes.
-    const orphan = await azure.getDisk(rg, names.osDisk);
-    if (orphan && !orphan.attached) await azure.deleteDisk(rg, names.osDisk);
+    // The VM is absent here, so a disk with its OS disk name is a leftover (a VM deleted outside
+    // leaves its disk): it would block the name, so it goes.
+    if (await azure.getDisk(rg, names.osDisk)) await azure.deleteDisk(rg, names.osDisk);
     const subnetId = azure.resourceId(
       rg,
       'Microsoft.Network/virtualNetworks/subnets',
