@@ -244,6 +244,20 @@ describe('resuming and drift', () => {
     expect(h.vmPuts().get('k0s-worker-1')).toHaveLength(3);
   });
 
+  test('cloud-init is awaited over SSH, and the kubeconfig fetch is retried', async () => {
+    h.shims.failNext('ssh', 'k0rdent@', {
+      exit: 255,
+      stderr: 'ssh: connect to host port 22: Connection refused\n',
+      times: 2,
+    });
+    h.shims.failNext('k0sctl', 'kubeconfig', { stderr: 'failed to connect\n' });
+    const summary = await h.run({ topology: { controllers: 1, workers: 1 } });
+    expect(summary.failed).toBeUndefined();
+    expect(h.shims.calls('ssh').length).toBeGreaterThanOrEqual(4);
+    expect(h.shims.calls('k0sctl').map((c) => c.args[0])).toEqual(['apply', 'kubeconfig', 'kubeconfig']);
+    expect(h.warnings.join('\n')).toMatch(/fetching the kubeconfig failed \(try 1 of 3\)/);
+  });
+
   test('connect_vpn is runner-scoped: a tunnel missing on a new machine re-runs only it, installing wireguard-tools', async () => {
     await h.run();
     h.shims.dropTunnels();
