@@ -11,6 +11,12 @@ import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
 import { ConsoleReporter } from './console-reporter.js';
 import { resolveDeployment, resolveListing, type DeploymentOptions } from '../engine/deployment-source.js';
+import { phaseContext } from '../engine/run.js';
+import { deploymentIdFor, resolveConfig } from '../phases/k0rdent/deployment.js';
+import { isBuiltIn } from '../phases/k0rdent/parts.js';
+import { FAST_TARGETS, fastDestroy } from '../phases/k0rdent/teardown.js';
+import { plannedHosts } from '../phases/k0rdent/topology.js';
+import { dump } from 'js-yaml';
 import { createOutput, type Output } from './output.js';
 import { provideSelfCommand } from './self-command.js';
 import {
@@ -241,14 +247,21 @@ function describeReset(reset: readonly string[], from: string, dryRun: boolean):
 }
 
 export async function rollbackCommand(
-  options: GlobalOptions & { to: string; dryRun?: boolean; force?: boolean },
+  options: GlobalOptions & {
+    to: string;
+    dryRun?: boolean;
+    force?: boolean;
+    destroy?: boolean;
+    fast?: boolean;
+  },
 ): Promise<number> {
   const { store, term, reporter } = setup(options);
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to roll back`);
   const deployment = await resolveDeployment(options, stored);
+  if (options.fast) return fastRollback(options, deployment);
   if (options.dryRun) {
-    const steps = planRollback(stored, deployment, options.to, true);
+    const steps = planRollback(stored, deployment, options.to, options.destroy ?? true);
     term.out(
       steps.length === 0
         ? `nothing to roll back: ${options.to} and the phases after it are pending`
@@ -263,7 +276,7 @@ export async function rollbackCommand(
     const summary = await withCancellation(term, (signal) =>
       rollbackDeployment(session, deployment, reporter, {
         to: options.to,
-        destroy: true,
+        destroy: options.destroy ?? true,
         ...(options.force ? { force: true } : {}),
         signal,
         env: self.env,
@@ -277,6 +290,84 @@ export async function rollbackCommand(
     await session.close();
     self.dispose();
   }
+}
+
+/** `rollback --fast`: delete the resource group at once (built-in deployment only). */
+async function fastRollback(
+  options: GlobalOptions & { to: string; dryRun?: boolean; destroy?: boolean },
+  deployment: Awaited<ReturnType<typeof resolveDeployment>>,
+): Promise<number> {
+  const { store, term, reporter } = setup(options);
+  const to = FAST_TARGETS.find((target) => target === options.to);
+  if (!isBuiltIn(deployment) || options.destroy === false || !to) {
+    throw new UserError(
+      `--fast needs the built-in deployment, no --no-destroy, and --to ${FAST_TARGETS.join(' or ')} (got --to ${options.to})`,
+    );
+  }
+  if (options.dryRun) {
+    term.out(
+      `would delete resource group ${deployment.id}-resgrp with everything in it, then reset from ${to}`,
+    );
+    return 0;
+  }
+  const session = await Session.open({
+    store,
+    deployment,
+    command: 'k0rdent-deploy rollback --fast',
+    reporter,
+  });
+  try {
+    const phase = deployment.phases.find((p) => p.name === 'setup_network');
+    if (!phase) throw new Error('setup_network missing from the built-in deployment');
+    const result = await withCancellation(term, (signal) =>
+      fastDestroy(deployment, phaseContext(session, deployment, phase, reporter, signal), {
+        to,
+        commit: () => session.commit(),
+      }),
+    );
+    term.out(
+      `resource group ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,
+    );
+    return result.warnings.length > 0 ? 1 : 0;
+  } finally {
+    await session.close();
+  }
+}
+
+/** `config validate`: every problem with its key path and allowed values (exit 2), else a summary. */
+export async function configValidateCommand(options: GlobalOptions): Promise<number> {
+  const { store, term } = setup(options);
+  const loaded = await resolveConfig(options.config, await loadStored(store));
+  for (const notice of loaded.notices) term.err(`notice: ${notice}`);
+  const hosts = plannedHosts(loaded.config);
+  const controllers = hosts.filter((h) => h.role === 'controller').length;
+  term.out(
+    `${loaded.source} is valid: ${controllers} controller(s) and ${hosts.length - controllers} worker(s) in ${loaded.config.azure.location}, ` +
+      `k0s ${loaded.config.software.k0s.version}, k0rdent ${loaded.config.software.k0rdent.version}`,
+  );
+  return 0;
+}
+
+/** `config show`: the effective configuration with defaults, and the deployment id it belongs to. */
+export async function configShowCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const { store, term } = setup(options);
+  const stored = await loadStored(store);
+  const loaded = await resolveConfig(options.config, stored);
+  for (const notice of loaded.notices) term.err(`notice: ${notice}`);
+  const kept = stored?.source?.kind === 'k0rdent' || loaded.config.metadata.deployment_id !== undefined;
+  const id = kept ? deploymentIdFor(loaded, stored) : undefined;
+  if (options.json) {
+    term.out(
+      JSON.stringify({ source: loaded.source, deployment_id: id ?? null, config: loaded.config }, null, 2),
+    );
+    return 0;
+  }
+  term.out(`# effective configuration from ${loaded.source}, every default filled in`);
+  term.out(
+    `# deployment: ${id ?? 'not created yet (its id is made on the first run and kept in the state)'}`,
+  );
+  term.out(dump(loaded.config, { lineWidth: -1, noRefs: true }).trimEnd());
+  return 0;
 }
 
 export async function artifactRecordCommand(

@@ -61,13 +61,24 @@ function buildProgram(environment: CliEnvironment, setExit: (code: number) => vo
       '--pipeline <file>',
       'a pipeline of your own phases (YAML); default: the one the state was run with',
     )
+    .option(
+      '--config <file>',
+      'k0rdent config file (default: config/k0rdent.yaml, then config/k0rdent-default.yaml)',
+    )
     .option('--no-color', 'plain output without colours');
 
   const globals = (command: Command): GlobalOptions => {
-    const g = command.optsWithGlobals<{ stateDir: string; pipeline?: string; color: boolean }>();
+    const g = command.optsWithGlobals<{
+      stateDir: string;
+      pipeline?: string;
+      config?: string;
+      color: boolean;
+    }>();
     return {
       stateDir: g.stateDir,
       ...(g.pipeline !== undefined ? { pipeline: g.pipeline } : {}),
+      ...(g.config !== undefined ? { config: g.config } : {}),
+      onNotice: (message: string) => process.stderr.write(`notice: ${message}\n`),
       ...(g.color ? {} : { color: false }),
       ...(environment.cliPath !== undefined ? { cliPath: environment.cliPath } : {}),
     };
@@ -123,9 +134,26 @@ function buildProgram(environment: CliEnvironment, setExit: (code: number) => vo
       'undo the phases from the last back to a phase (their rollback commands, newest first), then reset them',
     )
     .requiredOption('--to <phase>', 'the earliest phase to undo')
+    .option('--destroy', 'run the undo steps, deleting what the phases built (the default)')
+    .option('--no-destroy', 'only reset the state of those phases; undo nothing')
     .option('--dry-run', 'show what would be undone')
     .option('--force', 'carry on past a failing undo step and report it')
+    .option(
+      '--fast',
+      'built-in deployment, --to setup_network or prepare_deployment: delete the resource group at once',
+    )
     .action(action(commands.rollbackCommand));
+
+  const config = program.command('config').description('check and show the k0rdent configuration');
+  config
+    .command('validate')
+    .description('validate the config file; each problem is reported with its key path and allowed values')
+    .action(action(commands.configValidateCommand));
+  config
+    .command('show')
+    .description('print the effective configuration, with every default filled in')
+    .option('--json', 'as JSON')
+    .action(action(commands.configShowCommand));
 
   const artifact = program.command('artifact').description('record and verify the files phases produce');
   artifact

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { K0RDENT_CATALOGUE } from '../graph/k0rdent-catalogue.js';
 import type { Deployment } from '../phases/phase.js';
+import { loadK0rdentDeployment, type K0rdentSourceOptions } from '../phases/k0rdent/deployment.js';
 import { loadPipeline, type PipelineOverrides } from '../phases/pipeline/load.js';
 import type { StateDocument } from '../state/schema.js';
 
@@ -14,21 +15,29 @@ export interface PhaseListing {
   readonly displayName: string;
 }
 
-export interface DeploymentOptions extends PipelineOverrides {
+export interface DeploymentOptions extends PipelineOverrides, K0rdentSourceOptions {
   readonly pipeline?: string;
 }
 
-/** The deployment to run: `--pipeline`, else the pipeline the state was last run with. */
+/**
+ * The deployment to run: `--pipeline`, else the pipeline the state was last run with, else the
+ * built-in k0rdent deployment from `--config` (or the default config files, or the state's snapshot).
+ */
 export async function resolveDeployment(
   options: DeploymentOptions,
   stored?: StateDocument,
 ): Promise<Deployment> {
   const file = options.pipeline ?? recordedPipeline(stored);
-  if (file !== undefined) return loadPipeline(file, options);
-  throw new UserError(
-    'no --pipeline given. The built-in k0rdent phases are not available in this version yet; ' +
-      'run a pipeline of your own with --pipeline FILE (see examples/local/pipeline.yml).',
-  );
+  if (file !== undefined) {
+    if (options.config !== undefined) throw new UserError('use either --pipeline or --config, not both');
+    return loadPipeline(file, options);
+  }
+  if (stored?.source?.kind === 'pipeline') {
+    throw new UserError(
+      `the state holds pipeline deployment ${stored.deployment_id}, whose pipeline file ${stored.source.file ?? '(unknown)'} is gone; pass --pipeline FILE`,
+    );
+  }
+  return loadK0rdentDeployment(options, stored);
 }
 
 /** Names and order for display, without needing the deployment to be runnable. */

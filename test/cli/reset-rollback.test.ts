@@ -121,3 +121,16 @@ test('a phase that failed is undone too: it may have built part of its work', as
   expect(rollback.code).toBe(0);
   expect(existsSync(join(dir, 'scratch/local-demo/cluster.status'))).toBe(false);
 });
+
+test('rollback --no-destroy resets the same phases and undoes nothing', async () => {
+  await cli('run', '--pipeline', EXAMPLE_PIPELINE);
+  const result = await cli('rollback', '--to', 'render_config', '--no-destroy');
+  expect(result.code).toBe(0);
+  expect(existsSync(join(dir, 'scratch/local-demo/cluster.yaml'))).toBe(true);
+  expect(statuses(readState(dir))).toMatchObject({
+    render_config: 'pending',
+    start_cluster: 'pending',
+    generate_keys: 'completed',
+  });
+  expect(readState(dir).artifacts.cluster_config?.removed).toBeUndefined();
+});

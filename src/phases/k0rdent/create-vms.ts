@@ -1,0 +1,322 @@
+/**
+ * create_vms: a public IP, a NIC and a VM per host, all hosts in parallel. A VM that ends Failed is
+ * deleted and created again (at most 3 tries); a VM that exists and Succeeded is left alone, so a
+ * re-run after an interruption or a VM deleted outside creates only what is missing. Then every VM
+ * must answer SSH with cloud-init finished and its tunnel interface present.
+ */
+import type { AzureGateway, VmSummary } from '../../azure/gateway.js';
+import { describeAzureError, isFailedOperation } from '../../azure/errors.js';
+import { DEPLOYMENT_TAG, ownershipTags } from '../../azure/tags.js';
+import { CLOUD_INIT_DONE_CHECK, sshCheck } from '../../tools/ssh.js';
+import {
+  PhaseConfigurationError,
+  TransientPhaseError,
+  type PhaseContext,
+  type ValidationResult,
+} from '../phase.js';
+import { K0rdentPhase } from './base.js';
+import { FACT, readVmStates, writeFact, type VmState } from './facts.js';
+import { readIfExists } from './files.js';
+import { tool } from './phase-errors.js';
+import { plannedHosts, vmResourceNames, type HostPlan } from './topology.js';
+
+export const MAX_PROVISIONING_TRIES = 3;
+const OS_DISK_GB = 64;
+const IN_PROGRESS = new Set(['creating', 'updating', 'migrating', 'starting']);
+const HOST_RESOURCE = /^k0s-(controller|worker)(-\d+)?-(nic|pip|osdisk)$/;
+
+export class CreateVms extends K0rdentPhase {
+  async run(context: PhaseContext): Promise<void> {
+    const azure = await this.runtime.azure(context.signal);
+    const rg = this.deployment.names.resourceGroup;
+    const hosts = plannedHosts(this.config);
+    await this.checkSizes(azure, hosts);
+    const existing = await azure.listVms(rg);
+    if (!existing)
+      throw new PhaseConfigurationError(`resource group ${rg} does not exist: setup_network must run first`);
+    const byName = new Map(existing.map((vm) => [vm.name.toLowerCase(), vm]));
+    const sshPublicKey = (await readIfExists(this.layout.sshPublicKey().path))?.trim();
+    if (!sshPublicKey)
+      throw new PhaseConfigurationError('the SSH public key is missing: run prepare_deployment again');
+
+    const outcomes = await Promise.all(
+      hosts.map((host) =>
+        this.ensureVm(context, azure, host, byName.get(host.name.toLowerCase()), sshPublicKey),
+      ),
+    );
+    const created = hosts.filter((_, i) => outcomes[i] === 'created').map((h) => h.name);
+    context.output.info(
+      created.length === 0
+        ? `all ${hosts.length} VM(s) exist and Succeeded`
+        : `created ${created.join(', ')}; ${hosts.length - created.length} VM(s) kept`,
+    );
+
+    const planned = new Set(hosts.map((h) => h.name.toLowerCase()));
+    const extra = existing.filter(
+      (vm) => !planned.has(vm.name.toLowerCase()) && vm.tags[DEPLOYMENT_TAG] === this.deployment.id,
+    );
+    if (extra.length > 0) {
+      context.output.info(
+        `removing VM(s) no longer in the configuration: ${extra.map((vm) => vm.name).join(', ')}`,
+      );
+      await Promise.all(extra.map((vm) => azure.deleteVm(rg, vm.name)));
+      await this.sweep(azure, new Set(extra.map((vm) => vm.name.toLowerCase())));
+    }
+
+    const states = await this.observe(azure, hosts);
+    writeFact(context, FACT.vmStates, states);
+    await this.awaitCloudInit(context, hosts, states);
+  }
+
+  /** One list call for the VMs (and one for their public IPs, sent with it). */
+  async validate(context: PhaseContext): Promise<ValidationResult> {
+    const azure = await this.runtime.azure(context.signal);
+    const rg = this.deployment.names.resourceGroup;
+    const [vms, ips] = await Promise.all([azure.listVms(rg), azure.listPublicIps(rg).catch(() => undefined)]);
+    if (!vms) return { ok: false, evidence: `resource group ${rg} does not exist` };
+    const hosts = plannedHosts(this.config);
+    const byName = new Map(vms.map((vm) => [vm.name.toLowerCase(), vm]));
+    const recorded = readVmStates(context.state.read());
+    const problems: string[] = [];
+    for (const host of hosts) {
+      const vm = byName.get(host.name.toLowerCase());
+      if (!vm) problems.push(`${host.name} missing`);
+      else if (vm.provisioningState !== 'Succeeded') problems.push(`${host.name} is ${vm.provisioningState}`);
+      const address = ips?.find((ip) => ip.name === vmResourceNames(host.name).publicIp)?.address;
+      if (vm && ips && address !== recorded[host.name]?.public_ip) {
+        problems.push(
+          `${host.name} public IP is ${address ?? 'gone'}, recorded ${recorded[host.name]?.public_ip ?? 'none'}`,
+        );
+      }
+    }
+    return problems.length === 0
+      ? {
+          ok: true,
+          evidence: `${hosts.length}/${hosts.length} VMs exist and Succeeded with their recorded public IPs`,
+        }
+      : { ok: false, evidence: problems.join('; ') };
+  }
+
+  /** Deletes the VMs (their OS disks, NICs and public IPs go with them), then anything left behind. */
+  async rollback(context: PhaseContext): Promise<void> {
+    const azure = await this.runtime.azure(context.signal);
+    const rg = this.deployment.names.resourceGroup;
+    const vms = await azure.listVms(rg);
+    if (vms) {
+      const planned = new Set(plannedHosts(this.config).map((h) => h.name.toLowerCase()));
+      const ours = vms.filter(
+        (vm) => planned.has(vm.name.toLowerCase()) || vm.tags[DEPLOYMENT_TAG] === this.deployment.id,
+      );
+      await Promise.all(ours.map((vm) => azure.deleteVm(rg, vm.name)));
+      await this.sweep(azure);
+      context.output.info(`deleted ${ours.length} VM(s) with their disks, NICs and public IPs`);
+    }
+    writeFact(context, FACT.vmStates, {});
+  }
+
+  /** One request for the location's VM sizes: a size or zone not on offer is a configuration error. */
+  private async checkSizes(azure: AzureGateway, hosts: readonly HostPlan[]): Promise<void> {
+    const location = this.config.azure.location;
+    const offered = await azure.vmSkus(location);
+    if (offered.size === 0) return;
+    const problems = new Set<string>();
+    for (const host of hosts) {
+      const key = host.role === 'controller' ? 'vm_sizing.controller.size' : 'vm_sizing.worker.size';
+      const zonesKey = host.role === 'controller' ? 'cluster.controllers.zones' : 'cluster.workers.zones';
+      const sku = offered.get(host.size.toLowerCase());
+      if (!sku) problems.add(`${key}: ${host.size} is not offered in ${location}`);
+      else if (!sku.zones.has(host.zone)) {
+        problems.add(
+          `${zonesKey}: ${host.size} is not available in zone ${host.zone} of ${location} (available: ${[...sku.zones].sort().join(', ') || 'none'})`,
+        );
+      }
+    }
+    if (problems.size > 0) throw new PhaseConfigurationError([...problems].join('; '));
+  }
+
+  private async ensureVm(
+    context: PhaseContext,
+    azure: AzureGateway,
+    host: HostPlan,
+    found: VmSummary | undefined,
+    sshPublicKey: string,
+  ): Promise<'kept' | 'created'> {
+    const rg = this.deployment.names.resourceGroup;
+    let vm = found;
+    let lastError = '';
+    for (let tries = 0; ;) {
+      if (vm && IN_PROGRESS.has(vm.provisioningState.toLowerCase())) {
+        vm = await this.awaitSettled(context, azure, host.name);
+        continue;
+      }
+      if (vm?.provisioningState === 'Succeeded') return tries === 0 ? 'kept' : 'created';
+      if (tries >= MAX_PROVISIONING_TRIES) {
+        throw new TransientPhaseError(
+          `${host.name} failed to provision ${MAX_PROVISIONING_TRIES} times; last: ${lastError}`,
+        );
+      }
+      if (vm) {
+        context.output.warn(`${host.name} is ${vm.provisioningState}: deleting it to create it again`);
+        await azure.deleteVm(rg, host.name);
+      }
+      tries++;
+      try {
+        const state = await this.createVm(context, azure, host, sshPublicKey);
+        vm = { name: host.name, provisioningState: state, zone: host.zone, size: host.size, tags: {} };
+      } catch (error) {
+        if (!isFailedOperation(error)) throw error;
+        lastError = describeAzureError(error);
+        context.output.warn(
+          `${host.name} failed to provision (try ${tries} of ${MAX_PROVISIONING_TRIES}): ${lastError}`,
+        );
+        vm = { name: host.name, provisioningState: 'Failed', zone: host.zone, size: host.size, tags: {} };
+      }
+    }
+  }
+
+  private async createVm(
+    context: PhaseContext,
+    azure: AzureGateway,
+    host: HostPlan,
+    sshPublicKey: string,
+  ): Promise<string> {
+    const rg = this.deployment.names.resourceGroup;
+    const names = vmResourceNames(host.name);
+    const location = this.config.azure.location;
+    const tags = ownershipTags(this.deployment.id, this.config.metadata.owner, this.runtime.env);
+    const customData = await readIfExists(this.layout.cloudInit(host.name).path);
+    if (customData === undefined)
+      throw new PhaseConfigurationError(
+        `cloud-init of ${host.name} is missing: run prepare_deployment again`,
+      );
+    // The VM is absent here, so a disk with its OS disk name is a leftover (a VM deleted outside
+    // leaves its disk): it would block the name, so it goes.
+    if (await azure.getDisk(rg, names.osDisk)) await azure.deleteDisk(rg, names.osDisk);
+    const subnetId = azure.resourceId(
+      rg,
+      'Microsoft.Network/virtualNetworks/subnets',
+      this.deployment.names.vnet,
+      this.deployment.names.subnet,
+    );
+    const ip = await azure.createPublicIp(rg, names.publicIp, location, host.zone, tags);
+    const nic = await azure.createNic(rg, { name: names.nic, location, subnetId, publicIpId: ip.id }, tags);
+    const [publisher = '', offer = '', sku = '', version = ''] = this.config.azure.vm_image.split(':');
+    context.output.info(
+      `creating ${host.name} (${host.size}, zone ${host.zone}, ${this.config.azure.vm_priority})`,
+    );
+    return azure.createVm(rg, {
+      name: names.vm,
+      location,
+      zone: host.zone,
+      size: host.size,
+      image: { publisher, offer, sku, version },
+      priority: this.config.azure.vm_priority,
+      evictionPolicy: this.config.azure.eviction_policy,
+      adminUser: this.config.ssh.username,
+      sshPublicKey,
+      customData,
+      nicId: nic.id,
+      osDiskName: names.osDisk,
+      osDiskSizeGb: OS_DISK_GB,
+      tags,
+    });
+  }
+
+  /** A VM still being created by an earlier, interrupted run: wait for Azure to finish it. */
+  private async awaitSettled(
+    context: PhaseContext,
+    azure: AzureGateway,
+    name: string,
+  ): Promise<VmSummary | undefined> {
+    const deadline = this.runtime.now() + this.config.timeouts.vm_creation_minutes * 60_000;
+    for (;;) {
+      const vm = await azure.getVm(this.deployment.names.resourceGroup, name);
+      if (!vm || !IN_PROGRESS.has(vm.provisioningState.toLowerCase())) return vm;
+      if (this.runtime.now() >= deadline || context.signal.aborted) {
+        throw new TransientPhaseError(
+          `${name} is still ${vm.provisioningState} after ${this.config.timeouts.vm_creation_minutes} minutes`,
+        );
+      }
+      await this.runtime.sleep(this.runtime.timing?.checkIntervalMs ?? 10_000, context.signal);
+    }
+  }
+
+  /** Addresses of every VM: one list of public IPs and one of NICs. */
+  private async observe(azure: AzureGateway, hosts: readonly HostPlan[]): Promise<Record<string, VmState>> {
+    const rg = this.deployment.names.resourceGroup;
+    const [ips, nics] = await Promise.all([azure.listPublicIps(rg), azure.listNics(rg)]);
+    const now = new Date(this.runtime.now()).toISOString();
+    const states: Record<string, VmState> = {};
+    for (const host of hosts) {
+      const names = vmResourceNames(host.name);
+      const publicIp = ips.find((ip) => ip.name === names.publicIp)?.address;
+      const privateIp = nics.find((nic) => nic.name === names.nic)?.privateAddress;
+      states[host.name] = {
+        state: 'Succeeded',
+        zone: host.zone,
+        size: host.size,
+        last_checked: now,
+        ...(publicIp ? { public_ip: publicIp } : {}),
+        ...(privateIp ? { private_ip: privateIp } : {}),
+      };
+    }
+    return states;
+  }
+
+  /** SSH answers, cloud-init finished and wg0 exists on every VM, within the VM creation budget. */
+  private async awaitCloudInit(
+    context: PhaseContext,
+    hosts: readonly HostPlan[],
+    states: Record<string, VmState>,
+  ): Promise<void> {
+    const deadline = this.runtime.now() + this.config.timeouts.vm_creation_minutes * 60_000;
+    const interval =
+      this.runtime.timing?.checkIntervalMs ?? this.config.timeouts.vm_wait_check_interval * 1000;
+    const keyPath = this.layout.sshPrivateKey().path;
+    const pending = new Map(hosts.map((h) => [h.name, 'not checked yet']));
+    await tool(async () => {
+      for (;;) {
+        await Promise.all(
+          [...pending.keys()].map(async (name) => {
+            const address = states[name]?.public_ip;
+            if (!address) return;
+            const result = await sshCheck(
+              {
+                host: address,
+                user: this.config.ssh.username,
+                keyPath,
+                knownHostsPath: this.layout.knownHosts(),
+                connectTimeoutSeconds: this.config.timeouts.ssh_connect,
+              },
+              CLOUD_INIT_DONE_CHECK,
+              { env: this.runtime.env, signal: context.signal },
+            );
+            if (result.ok) pending.delete(name);
+            else pending.set(name, result.detail);
+          }),
+        );
+        if (pending.size === 0) return;
+        if (this.runtime.now() >= deadline || context.signal.aborted) {
+          throw new TransientPhaseError(
+            `cloud-init did not finish within ${this.config.timeouts.vm_creation_minutes} minutes on ${[...pending].map(([n, d]) => `${n} (${d})`).join(', ')}`,
+          );
+        }
+        await this.runtime.sleep(interval, context.signal);
+      }
+    });
+    context.output.info(`all ${hosts.length} VM(s) answer SSH with cloud-init finished and wg0 up`);
+  }
+
+  /** NICs, then public IPs, then OS disks of hosts that no VM holds any more (names of this deployment). */
+  private async sweep(azure: AzureGateway, only?: ReadonlySet<string>): Promise<void> {
+    const rg = this.deployment.names.resourceGroup;
+    const mine = (name: string) =>
+      HOST_RESOURCE.test(name) && (!only || only.has(name.replace(/-(nic|pip|osdisk)$/, '').toLowerCase()));
+    const nics = (await azure.listNics(rg)).filter((nic) => mine(nic.name) && !nic.attachedTo);
+    await Promise.all(nics.map((nic) => azure.deleteNic(rg, nic.name)));
+    const ips = (await azure.listPublicIps(rg)).filter((ip) => mine(ip.name));
+    await Promise.all(ips.map((ip) => azure.deletePublicIp(rg, ip.name)));
+    const disks = (await azure.listDisks(rg)).filter((disk) => mine(disk.name) && !disk.attached);
+    await Promise.all(disks.map((disk) => azure.deleteDisk(rg, disk.name)));
+  }
+}

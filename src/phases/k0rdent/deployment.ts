@@ -1,0 +1,154 @@
+/**
+ * The built-in k0rdent deployment: the catalogue's phases with their real work, built from an
+ * effective configuration and a runtime; and how a command finds its configuration and deployment id.
+ */
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../../errors.js';
+import { PhaseGraph } from '../../graph/dag.js';
+import { K0RDENT_CATALOGUE, type CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
+import type { StateDocument } from '../../state/schema.js';
+import type { Deployment, Phase } from '../phase.js';
+import type { DeploymentParts } from './base.js';
+import { DEFAULT_CONFIG_FILES, readConfigFile, validateConfig, type LoadedConfig } from './config.js';
+import { CreateVms } from './create-vms.js';
+import { InstallK0rdent } from './install-k0rdent.js';
+import { InstallK0s } from './install-k0s.js';
+import { Layout } from './layout.js';
+import { registerParts } from './parts.js';
+import { FLAG_KEYS, NotYetAvailablePhase } from './optional.js';
+import { PrepareDeployment } from './prepare-deployment.js';
+import { productionRuntime, type K0rdentRuntime } from './runtime.js';
+import { SetupNetwork } from './setup-network.js';
+import { resourceNames } from './topology.js';
+import { ConnectVpn, SetupVpn } from './vpn.js';
+
+export interface BuildOptions {
+  readonly id: string;
+  readonly loaded: LoadedConfig;
+  readonly runtime: K0rdentRuntime;
+}
+
+const IMPLEMENTATIONS: Record<string, new (parts: DeploymentParts, entry: CatalogueEntry) => Phase> = {
+  prepare_deployment: PrepareDeployment,
+  setup_network: SetupNetwork,
+  create_vms: CreateVms,
+  setup_vpn: SetupVpn,
+  connect_vpn: ConnectVpn,
+  install_k0s: InstallK0s,
+  install_k0rdent: InstallK0rdent,
+};
+
+export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): Deployment {
+  const parts: DeploymentParts = {
+    id,
+    config: loaded.config,
+    runtime,
+    layout: new Layout(runtime.workDir, id),
+    names: resourceNames(id),
+  };
+  const phases = K0RDENT_CATALOGUE.map((entry): Phase => {
+    if (entry.flag) return new NotYetAvailablePhase(parts, { ...entry, flag: entry.flag });
+    const Implementation = IMPLEMENTATIONS[entry.name];
+    if (!Implementation) throw new Error(`no implementation for built-in phase ${entry.name}`);
+    return new Implementation(parts, entry);
+  });
+  return registerParts(
+    {
+      id,
+      source: { kind: 'k0rdent', ...(loaded.source === STATE_SOURCE ? {} : { file: loaded.source }) },
+      phases,
+      graph: PhaseGraph.buildOrThrow(K0RDENT_CATALOGUE),
+      flags: { azure_children: loaded.config.azure_children.enabled, kof: loaded.config.kof.enabled },
+      config: loaded.config,
+    },
+    parts,
+  );
+}
+
+export interface K0rdentSourceOptions {
+  /** `--config`; default config/k0rdent.yaml, then config/k0rdent-default.yaml. */
+  readonly config?: string;
+  /** Where the deployment's files go (the local state directory). */
+  readonly stateDir?: string;
+  readonly enable?: readonly string[];
+  readonly disable?: readonly string[];
+  readonly onNotice?: (message: string) => void;
+}
+
+export const STATE_SOURCE = 'the configuration recorded in the state';
+
+/** The configuration a command uses: `--config`, the default files, else the one the state recorded. */
+export async function resolveConfig(file: string | undefined, stored?: StateDocument): Promise<LoadedConfig> {
+  if (file !== undefined) return readConfigFile(file);
+  const found = DEFAULT_CONFIG_FILES.find((candidate) => existsSync(candidate));
+  if (found) return readConfigFile(found);
+  if (stored?.source?.kind === 'k0rdent' && stored.config?.snapshot)
+    return validateConfig(stored.config.snapshot, STATE_SOURCE);
+  throw new UserError(
+    `no k0rdent configuration: none of ${DEFAULT_CONFIG_FILES.join(', ')} exists. ` +
+      'Pass --config FILE, or copy config/k0rdent-default.yaml from the k0rdent-deploy repository to config/k0rdent.yaml.',
+  );
+}
+
+/** Built-in deployment ids look like upstream cluster ids: `k0rdent-` and 8 of [a-z0-9]. */
+export function newDeploymentId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  let suffix = '';
+  for (let i = 0; i < 8; i++) suffix += alphabet.charAt(randomInt(alphabet.length));
+  return `k0rdent-${suffix}`;
+}
+
+/**
+ * The deployment id: the one the state keeps; else `metadata.deployment_id`; else a new one, derived
+ * once (the first run records it in the state and every later command reads it from there).
+ */
+export function deploymentIdFor(loaded: LoadedConfig, stored?: StateDocument): string {
+  const pinned = loaded.config.metadata.deployment_id;
+  const kept = stored?.source?.kind === 'k0rdent' ? stored.deployment_id : undefined;
+  if (kept && pinned && kept !== pinned) {
+    throw new UserError(
+      `${loaded.source}: metadata.deployment_id is ${pinned}, but the state holds deployment ${kept}. ` +
+        'Use another --state-dir for a second deployment, or set metadata.deployment_id back.',
+    );
+  }
+  return kept ?? pinned ?? newDeploymentId();
+}
+
+export async function loadK0rdentDeployment(
+  options: K0rdentSourceOptions,
+  stored?: StateDocument,
+): Promise<Deployment> {
+  const loaded = await resolveConfig(options.config, stored);
+  for (const notice of loaded.notices) options.onNotice?.(notice);
+  checkOverrides(options);
+  const id = deploymentIdFor(loaded, stored);
+  return buildK0rdentDeployment({
+    id,
+    loaded,
+    runtime: productionRuntime(loaded.config, { workDir: resolve(options.stateDir ?? 'state') }),
+  });
+}
+
+function checkOverrides(options: K0rdentSourceOptions): void {
+  const optional = K0RDENT_CATALOGUE.filter((e) => e.flag);
+  for (const [flag, list] of [
+    ['--enable', options.enable ?? []],
+    ['--disable', options.disable ?? []],
+  ] as const) {
+    for (const name of list) {
+      const entry = optional.find((e) => e.name === name);
+      if (!entry) {
+        throw new UserError(
+          `${flag} ${name}: not an optional phase of the built-in deployment (optional phases: ${optional.map((e) => e.name).join(', ')})`,
+        );
+      }
+      if (flag === '--enable') {
+        throw new UserError(
+          `--enable ${name}: ${name} is not available in this version yet (it is switched by ${entry.flag ? FLAG_KEYS[entry.flag] : 'its flag'})`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/** k0rdent.yaml: upstream files accepted unchanged, defaults, and errors that name key paths and allowed values. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FileError } from '../../../src/errors.js';
+import { parseConfig, validateConfig } from '../../../src/phases/k0rdent/config.js';
+import { buildK0rdentDeployment, deploymentIdFor } from '../../../src/phases/k0rdent/deployment.js';
+import { productionRuntime } from '../../../src/phases/k0rdent/runtime.js';
+import { plannedHosts } from '../../../src/phases/k0rdent/topology.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/k0rdent/${name}`, import.meta.url));
+const repoFile = (name: string) => fileURLToPath(new URL(`../../../${name}`, import.meta.url));
+
+function problems(text: string): string {
+  try {
+    parseConfig(text, 'k0rdent.yaml');
+  } catch (error) {
+    if (error instanceof FileError) return error.message;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+test('a config written for the bash project is accepted unchanged; retired keys get a notice', () => {
+  const loaded = parseConfig(readFileSync(fixture('upstream-format.yaml'), 'utf8'), 'upstream.yaml');
+  expect(loaded.config.azure.vm_priority).toBe('Spot');
+  expect(loaded.config.azure.eviction_policy).toBe('Delete');
+  expect(loaded.config.cluster.controllers.zones).toEqual(['2', '3']);
+  expect(plannedHosts(loaded.config).map((h) => `${h.name}@${h.zone}`)).toEqual([
+    'k0s-controller@2',
+    'k0s-controller-2@3',
+    'k0s-controller-3@2',
+    'k0s-worker-1@3',
+    'k0s-worker-2@2',
+    'k0s-worker-3@3',
+  ]);
+  expect(loaded.notices).toHaveLength(3);
+  expect(loaded.notices.join('\n')).toMatch(/timeouts\.ssh_command is no longer needed and is ignored/);
+  expect('ssh_command' in loaded.config.timeouts).toBe(false);
+});
+
+test('the shipped config/k0rdent-default.yaml is valid and equals the built-in defaults', () => {
+  const shipped = parseConfig(readFileSync(repoFile('config/k0rdent-default.yaml'), 'utf8'), 'default');
+  expect(shipped.notices).toEqual([]);
+  expect(shipped.config).toEqual(validateConfig({}, 'empty').config);
+  expect(shipped.config.azure.location).toBe('westus2');
+  expect(shipped.config.software.k0rdent.version).toBe('1.1.1');
+});
+
+test('Spot and Regular are case-insensitive', () => {
+  for (const value of ['SPOT', 'Spot', ' spot ']) {
+    expect(validateConfig({ azure: { vm_priority: value } }, 'x').config.azure.vm_priority).toBe('Spot');
+  }
+  expect(validateConfig({ azure: { vm_priority: 'regular' } }, 'x').config.azure.vm_priority).toBe('Regular');
+});
+
+test('every problem is reported at once, with line, key path and what is allowed', () => {
+  const message = problems(
+    [
+      'azure:',
+      '  vm_priority: cheap',
+      '  locaton: westus2',
+      'cluster:',
+      '  workers:',
+      '    count: 100',
+      '    zones: [4]',
+      'ssh:',
+      '  username: root',
+    ].join('\n'),
+  );
+  expect(message).toContain('k0rdent.yaml:2:16: azure.vm_priority: expected one of Regular, Spot (any case)');
+  expect(message).toMatch(
+    /k0rdent\.yaml:3:3: azure: unknown key "locaton"; allowed keys: location, subscription_id/,
+  );
+  expect(message).toContain('cluster.workers.count: expected a whole number from 0 to 50');
+  expect(message).toContain('cluster.workers.zones[0]: expected an availability zone: 1, 2 or 3');
+  expect(message).toContain('ssh.username: root is not allowed');
+});
+
+test('relations between keys: subnet inside the VNet, WireGuard network outside it and large enough', () => {
+  expect(problems('network:\n  subnet_prefix: 10.9.0.0/24\n')).toContain(
+    'network.subnet_prefix: 10.9.0.0/24 is not inside network.vnet_prefix 10.0.0.0/16',
+  );
+  expect(problems('network:\n  wireguard_network: 10.0.200.0/24\n')).toContain(
+    'overlaps network.vnet_prefix',
+  );
+  expect(problems('network:\n  wireguard_network: 192.168.100.0/29\n')).toContain('is too small for 2 hosts');
+  expect(problems('network:\n  vnet_prefix: 10.0.0.1/16\n')).toContain(
+    'network.vnet_prefix: expected an IPv4 network in CIDR form',
+  );
+});
+
+test('optional components cannot be enabled yet: the message says so', () => {
+  expect(problems('kof:\n  enabled: true\n')).toContain('kof.enabled: is not available in this version yet');
+  expect(problems('azure_children:\n  enabled: true\n')).toContain(
+    'azure_children.enabled: is not available in this version yet',
+  );
+});
+
+test('keys with no value take their defaults; YAML syntax errors are located', () => {
+  expect(parseConfig('metadata:\n# owner: x\nazure:\n', 'k.yaml').config.azure.location).toBe('westus2');
+  expect(problems('azure: [\n')).toMatch(/k0rdent\.yaml:\d+:\d+: YAML syntax error/);
+});
+
+test('the deployment id: kept from the state, else pinned by metadata.deployment_id, else made once', () => {
+  const plain = validateConfig({}, 'x');
+  const made = deploymentIdFor(plain);
+  expect(made).toMatch(/^k0rdent-[a-z0-9]{8}$/);
+  const pinned = validateConfig({ metadata: { deployment_id: 'k0rdent-pinned01' } }, 'x');
+  expect(deploymentIdFor(pinned)).toBe('k0rdent-pinned01');
+  const stored = { deployment_id: 'k0rdent-stored01', source: { kind: 'k0rdent' as const } } as Parameters<
+    typeof deploymentIdFor
+  >[1];
+  expect(deploymentIdFor(plain, stored)).toBe('k0rdent-stored01');
+  expect(() => deploymentIdFor(pinned, stored)).toThrow(
+    /metadata.deployment_id is k0rdent-pinned01, but the state holds deployment k0rdent-stored01/,
+  );
+});
+
+test('phase inputs are the config keys each phase reads: a worker count changes prepare, create_vms and install_k0s only', () => {
+  const runtime = productionRuntime(validateConfig({}, 'x').config, { workDir: '/tmp/unused' });
+  const inputs = (workers: number) =>
+    Object.fromEntries(
+      buildK0rdentDeployment({
+        id: 'k0rdent-x',
+        loaded: validateConfig({ cluster: { workers: { count: workers } } }, 'x'),
+        runtime,
+      }).phases.map((p) => [p.name, JSON.stringify(p.inputs)]),
+    );
+  const [two, three] = [inputs(2), inputs(3)];
+  const changed = Object.keys(two).filter((name) => two[name] !== three[name]);
+  expect(changed).toEqual(['prepare_deployment', 'create_vms', 'install_k0s']);
+});

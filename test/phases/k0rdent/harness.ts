@@ -1,0 +1,160 @@
+/**
+ * Scenarios through the engine with real peers: the fake ARM server (HTTPS, the real @azure/arm-*
+ * clients), recording shims for the tools on PATH, and the local state store in a scratch folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AzureGateway } from '../../../src/azure/gateway.js';
+import { silentReporter, type Reporter } from '../../../src/engine/reporter.js';
+import { rollbackDeployment, type RollbackSummary } from '../../../src/engine/rollback.js';
+import { runDeployment, phaseContext, type RunSummary } from '../../../src/engine/run.js';
+import { Session } from '../../../src/engine/session.js';
+import type { Deployment } from '../../../src/phases/phase.js';
+import { validateConfig } from '../../../src/phases/k0rdent/config.js';
+import { buildK0rdentDeployment } from '../../../src/phases/k0rdent/deployment.js';
+import type { K0rdentRuntime } from '../../../src/phases/k0rdent/runtime.js';
+import { fastDestroy, type FastDestroyResult } from '../../../src/phases/k0rdent/teardown.js';
+import type { StateDocument } from '../../../src/state/schema.js';
+import { LocalStateStore } from '../../../src/stores/local-store.js';
+import { startFakeArm, type FakeArm } from '../../support/fake-arm/index.js';
+import { createShims, type Shims } from '../../support/shims/index.js';
+
+export const DEPLOYMENT_ID = 'k0rdent-scenario';
+export const RG = `${DEPLOYMENT_ID}-resgrp`;
+export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
+
+export interface Topology {
+  readonly controllers: number;
+  readonly workers: number;
+}
+
+export interface Harness {
+  readonly arm: FakeArm;
+  readonly shims: Shims;
+  readonly dir: string;
+  readonly stateDir: string;
+  readonly warnings: string[];
+  deployment(topology?: Topology, overrides?: Record<string, unknown>): Deployment;
+  run(options?: { topology?: Topology; signal?: AbortSignal; only?: string }): Promise<RunSummary>;
+  rollback(
+    to: string,
+    options?: { destroy?: boolean; force?: boolean; topology?: Topology },
+  ): Promise<RollbackSummary>;
+  fast(to: 'prepare_deployment' | 'setup_network'): Promise<FastDestroyResult>;
+  state(): Promise<StateDocument>;
+  vmPuts(): Map<string, number[]>;
+  stop(): Promise<void>;
+}
+
+export const THREE_PLUS_TWO: Topology = { controllers: 3, workers: 2 };
+
+export async function startHarness(options: { pollsBeforeDone?: number } = {}): Promise<Harness> {
+  const arm = await startFakeArm({ pollsBeforeDone: options.pollsBeforeDone ?? 1 });
+  const shims = createShims();
+  const dir = mkdtempSync(join(tmpdir(), 'k0rdent-scenario-'));
+  const stateDir = join(dir, 'state');
+  const warnings: string[] = [];
+  const env = { ...shims.env, PATH: shims.binDir, HOME: dir };
+  const runtime: K0rdentRuntime = {
+    workDir: stateDir,
+    env,
+    azure: (signal) =>
+      AzureGateway.create({
+        subscriptionId: arm.subscriptionId,
+        credential: arm.credential,
+        clientOptions: { ...arm.clientOptions },
+        pollIntervalMs: 0,
+        retryDelayMs: 5,
+        signal,
+      }),
+    toolEnv: () => Promise.resolve(env),
+    sleep: (ms, signal) => sleep(Math.min(ms, 5), undefined, { signal }).catch(() => undefined),
+    now: () => Date.now(),
+    timing: { checkIntervalMs: 5, retryDelayMs: 5 },
+  };
+  const reporter: Reporter = { ...silentReporter, warn: (m) => warnings.push(m) };
+  const deployment = (topology: Topology = THREE_PLUS_TWO, overrides: Record<string, unknown> = {}) =>
+    buildK0rdentDeployment({
+      id: DEPLOYMENT_ID,
+      loaded: validateConfig(
+        {
+          azure: { location: 'westus2' },
+          cluster: {
+            controllers: { count: topology.controllers, zones: [1, 2, 3] },
+            workers: { count: topology.workers, zones: [1, 2] },
+          },
+          network: { wireguard_port: 51820 },
+          ...overrides,
+        },
+        'scenario config',
+      ),
+      runtime,
+    });
+  const store = new LocalStateStore(stateDir);
+  const withSession = async <T>(d: Deployment, work: (session: Session) => Promise<T>): Promise<T> => {
+    const session = await Session.open({ store, deployment: d, command: 'scenario', reporter });
+    try {
+      return await work(session);
+    } finally {
+      await session.close();
+    }
+  };
+  return {
+    arm,
+    shims,
+    dir,
+    stateDir,
+    warnings,
+    deployment,
+    run: ({ topology, signal, only } = {}) => {
+      const d = deployment(topology);
+      return withSession(d, (session) =>
+        runDeployment(session, d, reporter, { ...(signal ? { signal } : {}), ...(only ? { only } : {}) }),
+      );
+    },
+    rollback: (to, { destroy = true, force = false, topology } = {}) => {
+      const d = deployment(topology);
+      return withSession(d, (session) => rollbackDeployment(session, d, reporter, { to, destroy, force }));
+    },
+    fast: (to) => {
+      const d = deployment();
+      return withSession(d, (session) => {
+        const phase = d.phases.find((p) => p.name === 'setup_network');
+        if (!phase) throw new Error('no setup_network');
+        return fastDestroy(d, phaseContext(session, d, phase, reporter, new AbortController().signal), {
+          to,
+          commit: () => session.commit(),
+        });
+      });
+    },
+    state: async () => {
+      const loaded = await store.load();
+      if (!loaded) throw new Error('no state');
+      return loaded.doc;
+    },
+    vmPuts: () => {
+      const puts = new Map<string, number[]>();
+      for (const r of arm.requests) {
+        const match = /\/virtualmachines\/([^/]+)$/.exec(r.path);
+        if (r.method !== 'PUT' || !match?.[1]) continue;
+        puts.set(match[1], [...(puts.get(match[1]) ?? []), r.status]);
+      }
+      return puts;
+    },
+    stop: async () => {
+      await arm.stop();
+      shims.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function decisions(summary: RunSummary): Record<string, string> {
+  return Object.fromEntries(summary.outcomes.map((o) => [o.phase, o.decision]));
+}
+
+export function statuses(doc: StateDocument): Record<string, string> {
+  return Object.fromEntries(Object.entries(doc.phases).map(([name, record]) => [name, record.status]));
+}
