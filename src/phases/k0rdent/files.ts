@@ -4,12 +4,13 @@
  * against reality and, later, encrypted by a remote store.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { sha256Hex } from '../../state/canonical.js';
 import type { StateDocument } from '../../state/schema.js';
 import { recordArtifact, removeArtifact } from '../../state/transitions.js';
 import { writeFileAtomic } from '../../stores/atomic-file.js';
-import type { PhaseContext } from '../phase.js';
+import { isContainedPath } from '../../state/names.js';
+import { PhaseConfigurationError, type PhaseContext } from '../phase.js';
 import { protectSecret } from './secrets.js';
 
 export interface ArtifactFile {
@@ -77,5 +78,12 @@ export async function artifactIntact(
 /** Paths inside the working directory are stored relative to it, so a state moves with its checkout. */
 export function storedPath(absolute: string): string {
   const rel = relative(process.cwd(), absolute);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absolute;
+  if (!isContainedPath(rel)) {
+    throw new PhaseConfigurationError(
+      `${absolute} is outside the working directory ${process.cwd()}: the built-in phases keep their files ` +
+        'under the state directory, which must be inside the working directory (use a relative --state-dir) ' +
+        'so that another runner can restore them to the same place',
+    );
+  }
+  return rel;
 }

@@ -55,6 +55,10 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
   const shims = createShims();
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-scenario-'));
   const stateDir = join(dir, 'state');
+  // Artifact paths are recorded relative to the working directory, as when a user runs the CLI in
+  // their checkout: the scenario works inside its own folder, and puts the old one back at stop().
+  const previousCwd = process.cwd();
+  process.chdir(dir);
   const warnings: string[] = [];
   const env = { ...shims.env, PATH: shims.binDir, HOME: dir };
   const runtime: K0rdentRuntime = {
@@ -144,6 +148,7 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
       return puts;
     },
     stop: async () => {
+      process.chdir(previousCwd);
       await arm.stop();
       shims.cleanup();
       rmSync(dir, { recursive: true, force: true });
