@@ -3,9 +3,9 @@
  * zod. A file written for the bash project is accepted unchanged; keys it no longer needs are accepted
  * with a notice; every other problem names its key path and the values allowed there.
  */
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from '../../tools/read-input-file.js';
 import * as z from 'zod/mini';
-import { FileError, UserError, type FileProblem } from '../../errors.js';
+import { FileError, type FileProblem } from '../../errors.js';
 import { DEPLOYMENT_ID_PATTERN, DEPLOYMENT_ID_RULE } from '../../state/names.js';
 import {
   formatPath,
@@ -323,17 +323,11 @@ export function validateConfig(value: unknown, source: string, parsed?: ParsedYa
 }
 
 export async function readConfigFile(file: string): Promise<LoadedConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === 'ENOENT'
-        ? `config file ${file} does not exist; check the --config path`
-        : `cannot read config file ${file}: ${(error as Error).message}`,
-    );
-  }
+  const text = await readInputFile(file, {
+    what: 'config file',
+    option: '--config',
+    maxBytes: MAX_CONFIG_BYTES,
+  });
   return parseConfig(text, file);
 }
 

@@ -1,10 +1,10 @@
 /** Reading a pipeline file into a Deployment: validated, its graph checked, each problem located. */
-import { readFile } from 'node:fs/promises';
 import { FileError, UserError, type FileProblem } from '../../errors.js';
 import { PhaseGraph, describeGraphProblem, type GraphProblem } from '../../graph/dag.js';
 import { fingerprint } from '../../state/canonical.js';
 import { locate, parseYaml, validateYaml, type ParsedYaml } from '../../state/yaml-validation.js';
 import type { Deployment } from '../phase.js';
+import { readInputFile } from '../../tools/read-input-file.js';
 import { PipelinePhase } from './pipeline-phase.js';
 import { PipelineSchema, type PipelineSpec } from './schema.js';
 
@@ -18,17 +18,11 @@ export interface PipelineOverrides {
 }
 
 export async function loadPipeline(file: string, overrides: PipelineOverrides = {}): Promise<Deployment> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === 'ENOENT'
-        ? `pipeline file ${file} does not exist; check the --pipeline path`
-        : `cannot read pipeline file ${file}: ${(error as Error).message}`,
-    );
-  }
+  const text = await readInputFile(file, {
+    what: 'pipeline file',
+    option: '--pipeline',
+    maxBytes: MAX_PIPELINE_BYTES,
+  });
   return parsePipeline(text, file, overrides);
 }
 
