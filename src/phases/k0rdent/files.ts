@@ -5,10 +5,12 @@
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
+import { checkArtifact } from '../../state/artifacts.js';
 import { sha256Hex } from '../../state/canonical.js';
 import type { StateDocument } from '../../state/schema.js';
 import { recordArtifact, removeArtifact } from '../../state/transitions.js';
 import { writeFileAtomic } from '../../stores/atomic-file.js';
+import { digestIfExists } from '../../tools/file-digest.js';
 import { isContainedPath } from '../../state/names.js';
 import { PhaseConfigurationError, type PhaseContext } from '../phase.js';
 import { protectSecret } from './secrets.js';
@@ -68,11 +70,8 @@ export async function artifactIntact(
 ): Promise<{ ok: boolean; detail: string }> {
   const record = doc.artifacts[name];
   if (!record || record.removed) return { ok: false, detail: `artifact ${name} is not recorded` };
-  const content = await readIfExists(resolve(record.path));
-  if (content === undefined) return { ok: false, detail: `${record.path} is missing` };
-  if (sha256Hex(content) !== record.sha256)
-    return { ok: false, detail: `${record.path} changed since it was recorded` };
-  return { ok: true, detail: 'intact' };
+  const check = checkArtifact(record, await digestIfExists(resolve(record.path)));
+  return check.ok ? { ok: true, detail: 'intact' } : { ok: false, detail: check.detail };
 }
 
 /** Paths inside the working directory are stored relative to it, so a state moves with its checkout. */
