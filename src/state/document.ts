@@ -1,5 +1,5 @@
 /** Creating and reading state documents. Pure: callers pass the clock stamp of every change. */
-import { maxHlc } from './hlc.js';
+import { formatHlc, maxHlc } from './hlc.js';
 import {
   SCHEMA_VERSION,
   type PhaseRecord,
@@ -22,6 +22,12 @@ export interface NewDocument {
   readonly phases: readonly string[];
 }
 
+/**
+ * The stamp of a phase's initial `pending`: older than any real change, so that when two writers
+ * each start a deployment from nothing, one's fresh `pending` never overwrites the other's progress.
+ */
+export const GENESIS_STAMP = formatHlc({ wall: 0, counter: 0, node: 'genesis' });
+
 export function createDocument({ deploymentId, source, phases }: NewDocument, stamp: Stamp): StateDocument {
   return {
     schema_version: SCHEMA_VERSION,
@@ -31,7 +37,7 @@ export function createDocument({ deploymentId, source, phases }: NewDocument, st
     phases: Object.fromEntries(
       phases.map((name) => [
         name,
-        { status: 'pending', hlc: stamp.hlc, updated_at: stamp.at, attempts: 0 } satisfies PhaseRecord,
+        { status: 'pending', hlc: GENESIS_STAMP, updated_at: stamp.at, attempts: 0 } satisfies PhaseRecord,
       ]),
     ),
     artifacts: {},

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { createDocument } from '../../src/state/document.js';
 import { HybridClock } from '../../src/state/hlc.js';
 import { DeploymentMismatchError, mergeAll, mergeDocuments } from '../../src/state/merge.js';
 import { StateDocumentSchema } from '../../src/state/schema.js';
@@ -95,4 +96,14 @@ describe('mergeDocuments', () => {
   test('refuses to merge two different deployments', () => {
     expect(() => mergeDocuments(newDoc(['a'], 'one'), newDoc(['a'], 'two'))).toThrow(DeploymentMismatchError);
   });
+});
+
+test('two writers starting from no state: a later fresh document never undoes the other’s progress', () => {
+  const early = new HybridClock('job-a', () => Date.UTC(2026, 0, 1));
+  const late = new HybridClock('job-b', () => Date.UTC(2026, 0, 2));
+  const stampOf = (clock: HybridClock) => ({ hlc: clock.tick(), at: '2026-01-01T00:00:00.000Z', run: RUN });
+  const a = markCompleted(createDocument({ deploymentId: 'demo', phases: ['alpha'] }, stampOf(early)), 'alpha', stampOf(early), undefined);
+  const b = createDocument({ deploymentId: 'demo', phases: ['alpha'] }, stampOf(late));
+  expect(mergeDocuments(a, b).phases.alpha?.status).toBe('completed');
+  expect(mergeDocuments(b, a).phases.alpha?.status).toBe('completed');
 });
