@@ -244,8 +244,12 @@ export class ArtifactStateStore implements StateStore {
     const out: CarriedFile[] = [];
     for (const [name, record] of liveArtifacts(doc)) {
       const path = this.resolvePath(record.path);
-      const onDisk = path === undefined ? undefined : await digestIfExists(path);
-      if (path !== undefined && onDisk?.sha256 === record.sha256) {
+      if (path === undefined) {
+        this.options.log.debug(`artifact ${name} "${record.path}" is outside the workspace; not carried`);
+        continue;
+      }
+      const onDisk = await digestIfExists(path);
+      if (onDisk?.sha256 === record.sha256) {
         out.push({
           name,
           path: record.path,
