@@ -2,9 +2,47 @@
  * Reading workflow artifacts through GitHub's REST API with a token that has `actions: read`: the
  * same endpoints `@actions/artifact` uses with `findBy` (a run's artifacts across attempts, the
  * `/zip` redirect to a signed blob URL), plus the repository-wide listing by exact name that finds
- * other runs. Plain `fetch`, so a state-only action starts without loading the artifact client.
+ * other runs. Plain node:http(s), so a state-only action starts without loading the artifact client
+ * (or even Node's fetch, whose first use loads undici: measured ~50 ms of a ~400 ms step).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** A response read whole (artifact listings and snapshots are small). */
+interface Reply {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** The body a reply may carry is bounded: a listing page or one snapshot. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+async function get(url: string, headers: Record<string, string>, timeoutMs: number): Promise<Reply> {
+  const target = new URL(url);
+  // Loaded on first use: https brings TLS, which a loopback emulator never needs.
+  const { request } = target.protocol === 'http:' ? await import('node:http') : await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(target, { method: 'GET', headers, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) {
+          req.destroy(new Error(`response from ${target.host} is larger than ${MAX_BODY_BYTES} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${target.host} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 export interface RestTarget {
   readonly apiUrl: string;
@@ -39,6 +77,10 @@ export class ArtifactApiError extends Error {
 }
 
 const PER_PAGE = 100;
+
+function sleep(ms: number | undefined): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 /** A run lists a few snapshots per job; more pages than this means something else fills the run. */
 const MAX_PAGES = 10;
 const RETRY_DELAYS_MS = [500, 1500, 3000];
@@ -78,11 +120,11 @@ export class ArtifactRestReader {
 
   /** An artifact's content: the REST `/zip` endpoint answers 302 to a signed URL of the raw file. */
   async download(id: number): Promise<Buffer> {
-    const response = await this.request(`/actions/artifacts/${id}/zip`, { redirect: 'manual' });
+    const response = await this.request(`/actions/artifacts/${id}/zip`);
     if (response.status === 404 || response.status === 410) {
       throw new ArtifactGoneError(`artifact ${id} is gone`);
     }
-    const location = response.headers.get('location');
+    const location = response.headers.location;
     if (response.status !== 302 || !location) {
       throw new ArtifactApiError(
         `downloading artifact ${id}: expected a redirect, got HTTP ${response.status}`,
@@ -90,8 +132,8 @@ export class ArtifactRestReader {
       );
     }
     for (let attempt = 0; ; attempt++) {
-      const blob = await fetch(location, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-      if (blob.ok) return Buffer.from(await blob.arrayBuffer());
+      const blob = await get(location, {}, REQUEST_TIMEOUT_MS);
+      if (blob.status >= 200 && blob.status < 300) return blob.body;
       if (blob.status === 404) throw new ArtifactGoneError(`artifact ${id} is gone from storage`);
       if (attempt >= RETRY_DELAYS_MS.length || !retryable(blob.status)) {
         throw new ArtifactApiError(
@@ -104,8 +146,8 @@ export class ArtifactRestReader {
   }
 
   private async getJson(path: string): Promise<{ total_count: number; artifacts: ArtifactJson[] }> {
-    const response = await this.request(path, {});
-    if (!response.ok) {
+    const response = await this.request(path);
+    if (response.status < 200 || response.status >= 300) {
       const hint =
         response.status === 401 || response.status === 403 || response.status === 404
           ? ' (the github-token input needs `actions: read`: add `permissions: actions: read` to the workflow)'
@@ -115,28 +157,28 @@ export class ArtifactRestReader {
         response.status,
       );
     }
-    const body = (await response.json()) as { total_count?: number; artifacts?: ArtifactJson[] };
+    const body = JSON.parse(response.body.toString('utf8')) as {
+      total_count?: number;
+      artifacts?: ArtifactJson[];
+    };
     return { total_count: body.total_count ?? 0, artifacts: body.artifacts ?? [] };
   }
 
-  /** One API call, retried on 429/5xx and network errors a bounded number of times. */
-  private async request(path: string, init: { redirect?: 'manual' | 'follow' }): Promise<Response> {
+  /** One API call (redirects not followed), retried on 429/5xx and network errors a bounded number of times. */
+  private async request(path: string): Promise<Reply> {
     const { apiUrl, owner, repo, token } = this.target;
     const url = `${apiUrl.replace(/\/+$/, '')}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}${path}`;
+    const headers = {
+      accept: 'application/vnd.github+json',
+      authorization: `Bearer ${token}`,
+      'x-github-api-version': '2022-11-28',
+      'user-agent': 'k0rdent-deploy',
+    };
     for (let attempt = 0; ; attempt++) {
-      let response: Response | undefined;
+      let response: Reply | undefined;
       let failure: unknown;
       try {
-        response = await fetch(url, {
-          ...init,
-          headers: {
-            accept: 'application/vnd.github+json',
-            authorization: `Bearer ${token}`,
-            'x-github-api-version': '2022-11-28',
-            'user-agent': 'k0rdent-deploy',
-          },
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
+        response = await get(url, headers, REQUEST_TIMEOUT_MS);
       } catch (error) {
         failure = error;
       }
@@ -148,7 +190,6 @@ export class ArtifactRestReader {
           0,
         );
       }
-      await response?.body?.cancel();
       await sleep(RETRY_DELAYS_MS[attempt]);
     }
   }

@@ -18,11 +18,12 @@
  *   checkpoint  CreateArtifact + FinalizeArtifact + (ListArtifacts + DeleteArtifact for the lane's
  *               previous snapshot); the run's first write lists by head name instead of deleting
  */
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { readFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { latestStamp, liveArtifacts } from '../state/document.js';
-import { mergeAll } from '../state/merge.js';
+import { decodeState, encodeState } from '../state/codec.js';
+import { mergeAll, mergeDocuments } from '../state/merge.js';
 import type { StateDocument } from '../state/schema.js';
 import { digestIfExists } from '../tools/file-digest.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -111,6 +112,7 @@ export class ArtifactStateStore implements StateStore {
   private readonly codecs: SnapshotCodecs;
   private remote: Promise<RemoteState> | undefined;
   private manifest: Manifest | undefined;
+  private working: { readonly text: string; readonly doc: StateDocument } | undefined;
 
   constructor(private readonly options: ArtifactStoreOptions) {
     const { owner, repo } = options.rest;
@@ -143,13 +145,12 @@ export class ArtifactStateStore implements StateStore {
       this.remote ??= this.loadRemote(manifest);
       remoteDoc = (await this.remote).doc;
     }
-    const working = await this.local.load();
-    if (working?.migration) throw new UserError(`${this.stateFile} is not a schema-2 state working copy`);
+    const working = await this.readWorking();
     // Whether the working copy holds changes of this lane that no upload has carried yet.
-    const pending = working !== undefined && latestStamp(working.doc) !== manifest.uploaded_stamp;
-    const merged = mergeAll([remoteDoc, working?.doc].filter((d): d is StateDocument => d !== undefined));
+    const pending = working !== undefined && latestStamp(working) !== manifest.uploaded_stamp;
+    const merged = mergeAll([remoteDoc, working].filter((d): d is StateDocument => d !== undefined));
     if (!merged) return undefined;
-    if (merged !== working?.doc) await this.local.save(merged);
+    if (merged !== working) await this.writeWorking(merged);
     if (!pending && manifest.uploaded_stamp !== latestStamp(merged)) {
       // Everything in it came from uploaded snapshots: nothing for a post step to upload.
       manifest.uploaded_stamp = latestStamp(merged);
@@ -164,7 +165,10 @@ export class ArtifactStateStore implements StateStore {
    * (validation evidence, config notes) ride along with the next upload or the post step's `flush`.
    */
   async save(doc: StateDocument): Promise<StateDocument> {
-    const merged = await this.local.save(doc);
+    // Phase scripts may have recorded artifacts in the working copy meanwhile: merge, then write.
+    const current = await this.readWorking();
+    const merged = current ? mergeDocuments(current, doc) : doc;
+    await this.writeWorking(merged);
     const manifest = await this.readManifest();
     if (boundaryOf(merged) !== manifest.uploaded_boundary) await this.upload(merged, manifest);
     return merged;
@@ -172,11 +176,11 @@ export class ArtifactStateStore implements StateStore {
 
   /** Uploads the working copy if it holds anything not uploaded yet; returns whether it did. */
   async flush(): Promise<boolean> {
-    const working = await this.local.load();
+    const working = await this.readWorking();
     if (!working) return false;
     const manifest = await this.readManifest();
-    if (latestStamp(working.doc) === manifest.uploaded_stamp) return false;
-    await this.upload(working.doc, manifest);
+    if (latestStamp(working) === manifest.uploaded_stamp) return false;
+    await this.upload(working, manifest);
     return true;
   }
 
@@ -287,11 +291,13 @@ export class ArtifactStateStore implements StateStore {
   private async loadRemoteOnce(manifest: Manifest): Promise<RemoteState> {
     const { deploymentId, job, log } = this.options;
     const head = headName(deploymentId);
-    const heads = (await this.rest.listByName(head, HEADS_LISTED)).filter(
-      (a) => !a.expired && a.sameRepository,
-    );
+    const [listedHeads, ownRun] = await Promise.all([
+      this.rest.listByName(head, HEADS_LISTED),
+      this.rest.listRun(job.runId),
+    ]);
+    const heads = listedHeads.filter((a) => !a.expired && a.sameRepository);
     const newestHead = heads[0];
-    const own = selectRun(deploymentId, await this.rest.listRun(job.runId));
+    const own = selectRun(deploymentId, ownRun);
     if (own.head && newestHead && newestHead.runId !== job.runId) {
       throw new UserError(
         `deployment ${deploymentId} was changed by a newer workflow run (run ${newestHead.runId}) after this ` +
@@ -385,6 +391,40 @@ export class ArtifactStateStore implements StateStore {
       return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
     });
     return inside ? path : undefined;
+  }
+
+  /**
+   * The working copy, parsed only when its text changed since this process last read or wrote it
+   * (a phase script recording an artifact changes it; most reads find it as written).
+   */
+  private async readWorking(): Promise<StateDocument | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.stateFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    if (this.working?.text === text) return this.working.doc;
+    const decoded = decodeState(text, this.stateFile);
+    if (decoded.kind !== 'current')
+      throw new UserError(`${this.stateFile} is not a schema-2 state working copy`);
+    this.working = { text, doc: decoded.doc };
+    return decoded.doc;
+  }
+
+  /**
+   * Replaces the working copy in one rename (readers never see half a file). No fsync: it is a
+   * cache of this job; what must survive the runner is in the uploaded snapshots.
+   */
+  private async writeWorking(doc: StateDocument): Promise<void> {
+    const text = encodeState(doc);
+    if (this.working?.text === text) return;
+    await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
+    const temp = `${this.stateFile}.${process.pid}.tmp`;
+    await writeFile(temp, text, { mode: 0o600 });
+    await rename(temp, this.stateFile);
+    this.working = { text, doc };
   }
 
   private async readManifest(): Promise<Manifest> {

@@ -49,6 +49,8 @@ export interface Annotation {
 
 export interface StepResult {
   readonly uses: string;
+  /** From spawning the process to its exit. */
+  readonly durationMs: number;
   readonly stage: 'main' | 'post';
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -190,6 +192,7 @@ export class RunnerJob {
     );
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
     const file = stage === 'main' ? meta.runs.main : (meta.runs.post ?? '');
+    const spawnedAt = performance.now();
     const child = spawn(process.execPath, [entryPath(meta, file)], {
       cwd: this.workspace,
       env: cleanEnv({ ...this.baseEnv(env), ...files, ...inputEnv, ...stateEnv }),
@@ -199,6 +202,7 @@ export class RunnerJob {
     return new RunningStep(child, async (raw) => {
       const result: StepResult = {
         uses,
+        durationMs: raw.exitedAt - spawnedAt,
         stage,
         code: raw.code,
         signal: raw.signal,
@@ -235,9 +239,13 @@ export class RunningStep {
       signal: NodeJS.Signals | null;
       stdout: string;
       stderr: string;
+      exitedAt: number;
     }) => Promise<StepResult>,
   ) {
-    this.result = collect(child, 60_000).then((raw) => this.done(raw));
+    const exited = new Promise<number>((resolve) => child.on('exit', () => resolve(performance.now())));
+    this.result = Promise.all([collect(child, 60_000), exited]).then(([raw, exitedAt]) =>
+      this.done({ ...raw, exitedAt }),
+    );
   }
 
   private readonly result: Promise<StepResult>;
