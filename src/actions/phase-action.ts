@@ -3,7 +3,12 @@ import * as core from './runner-commands.js';
 import { provideSelfCommand } from '../cli/self-command.js';
 import { planDeployment } from '../engine/plan.js';
 import { assertSucceeded, runDeployment } from '../engine/run.js';
+import { gatePhaseOf } from '../engine/evaluate.js';
+import { decide } from '../engine/gate.js';
 import { requirePhase } from '../engine/select.js';
+import { UserError } from '../errors.js';
+import type { Deployment, Phase } from '../phases/phase.js';
+import type { StateDocument } from '../state/schema.js';
 import { Session } from '../engine/session.js';
 import { statusOf } from '../state/document.js';
 import { deploymentFor, openDeployment, readInput, withCancellation } from './common.js';
@@ -27,7 +32,8 @@ export async function phaseMain(presetPhase: string | undefined, cliPath: string
           ...(inputs.validate === undefined ? {} : { validate: inputs.validate }),
         })
       : await deploymentFor(opened);
-  requirePhase(deployment, inputs.phase);
+  const phase = requirePhase(deployment, inputs.phase);
+  if (opened.stored) assertNotBlocked(opened.stored, deployment, phase);
   const reporter = new ActionsReporter();
   const phases = phasesOf(deployment, opened.stored);
 
@@ -73,4 +79,14 @@ export async function phaseMain(presetPhase: string | undefined, cliPath: string
     await session.close();
     self.dispose();
   }
+}
+
+/** A phase whose needs are not done cannot start; said in the terms of a workflow, not the CLI's. */
+function assertNotBlocked(doc: StateDocument, deployment: Deployment, phase: Phase): void {
+  const decision = decide(doc, deployment.graph, gatePhaseOf(phase));
+  if (decision.action !== 'blocked') return;
+  throw new UserError(
+    `cannot run ${phase.name}: ${decision.reason}. Run ${decision.waitingFor.join(', ')} first, in an earlier ` +
+      'step or job of the workflow (needs:), or re-run the job that failed.',
+  );
 }

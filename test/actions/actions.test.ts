@@ -131,3 +131,24 @@ test('a sensitive file recorded by a phase is refused by the artifact backend, s
     expect((await gh.artifactBytes(a.id))?.toString()).not.toContain(Buffer.from('k\n').toString('base64'));
   }
 });
+
+test('a phase whose needs are not done fails with what to run first', async () => {
+  const job = newJob();
+  writeFileSync(
+    join(job.workspace, 'p.yml'),
+    'deployment: order\nphases:\n  - name: first\n    run: "true"\n  - name: second\n    needs: [first]\n    run: "true"\n',
+  );
+  await job.run('./', { phase: 'first', pipeline: 'p.yml', 'dry-run': 'true' });
+  const gate = await job.run('./actions/gate', {
+    phase: 'first',
+    'deployment-id': 'order',
+    'state-backend': 'local',
+  });
+  expect(gate.ok).toBe(true);
+  const blocked = await job.run('./', { phase: 'second', pipeline: 'p.yml', 'state-backend': 'local' });
+  expect(blocked.ok).toBe(false);
+  expect(blocked.annotations.find((a) => a.level === 'error')?.message).toMatch(
+    /^cannot run second: waiting for first \(in_progress\)\. Run first first, in an earlier step or job/,
+  );
+  await job.end();
+});
