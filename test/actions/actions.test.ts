@@ -152,3 +152,29 @@ test('a phase whose needs are not done fails with what to run first', async () =
   );
   await job.end();
 });
+
+test('rollback to the first phase: a dry run lists it, the real one resets it and keeps the old state as an artifact', async () => {
+  const job = newJob('deploy');
+  writeFileSync(
+    join(job.workspace, 'p.yml'),
+    'deployment: undo\nphases:\n  - name: only\n    run: touch built\n    rollback: rm built\n',
+  );
+  expect((await job.run('./', { phase: 'only', pipeline: 'p.yml' })).outputs.status).toBe('completed');
+  const dry = await job.run('./actions/rollback', {
+    to: 'only',
+    pipeline: 'p.yml',
+    destroy: 'true',
+    'dry-run': 'true',
+  });
+  expect(JSON.parse(dry.outputs['rolled-back'] ?? '')).toEqual(['only']);
+  expect(dry.summary).toContain('| `only` | completed | undo, then reset | planned |');
+  const real = await job.run('./actions/rollback', { to: 'only', pipeline: 'p.yml', destroy: 'true' });
+  expect(real.ok).toBe(true);
+  expect(real.summary).toContain('| `only` | completed | undo, then reset | undone |');
+  expect(real.stdout).toMatch(
+    /previous state was kept as artifact k0rdent-state-archive\.undo\.before-rollback\./,
+  );
+  await job.end();
+  const names = gh.artifacts({ runId: job.options.runId, statuses: ['finalized'] }).map((a) => a.name);
+  expect(names.some((n) => n.startsWith('k0rdent-state-archive.undo.before-rollback.'))).toBe(true);
+});

@@ -328,3 +328,19 @@ test('two first writers of a run racing for its head: the loser writes a snapsho
     'completed',
   ]);
 });
+
+test('a snapshot deleted between listing and download (its lane moved on) makes the load list again', async () => {
+  const job = { runId: 180, attempt: 1, job: 'deploy' };
+  const { store } = openStore(job, 'aaaaaaaa', 'remote', 'gone');
+  await asJob(job, () => store.load());
+  await asJob(job, () => store.save(markCompleted(fresh(job, 'gone'), 'one', stamp(job), undefined)));
+  const reader = { runId: 180, attempt: 1, job: 'reader' };
+  const r = openStore(reader, 'bbbbbbbb', 'remote', 'gone');
+  gh.failNext({ service: 'rest', operation: 'downloadArtifact', status: 404 });
+  const { value, requests } = await counted(() => asJob(reader, () => r.store.load()));
+  expect(value?.doc.phases.one?.status).toBe('completed');
+  expect(requests['rest:listRunArtifacts']).toBe(2);
+  expect(r.logged.map((l) => l.message)).toContainEqual(
+    expect.stringMatching(/replaced while loading.*listing again/) as string,
+  );
+});
