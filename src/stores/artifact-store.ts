@@ -152,8 +152,9 @@ export class ArtifactStateStore implements StateStore {
     if (!merged) return undefined;
     if (merged !== working) await this.writeWorking(merged);
     if (!pending && manifest.uploaded_stamp !== latestStamp(merged)) {
-      // Everything in it came from uploaded snapshots: nothing for a post step to upload.
+      // Everything in it came from uploaded snapshots: nothing to upload until something changes.
       manifest.uploaded_stamp = latestStamp(merged);
+      manifest.uploaded_boundary = boundaryOf(merged);
       await this.writeManifest(manifest);
     }
     return { doc: merged };
