@@ -2,7 +2,7 @@ export const id = 699;
 export const ids = [699];
 export const modules = {
 
-/***/ 6255:
+/***/ 26255:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -16,7 +16,7 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: addCredentialPipelinePolicy, getBinaryStreamResponse
 
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/index.js + 20 modules
-var esm = __webpack_require__(5752);
+var esm = __webpack_require__(55752);
 ;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/restError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -31,9 +31,9 @@ function createRestError(messageOrResponse, response) {
 }
 //# sourceMappingURL=restError.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var dist_esm = __webpack_require__(4918);
+var dist_esm = __webpack_require__(54918);
 // EXTERNAL MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js + 4 modules
-var core_auth_dist_esm = __webpack_require__(8365);
+var core_auth_dist_esm = __webpack_require__(98365);
 ;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/apiVersionPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -227,7 +227,7 @@ function isCredential(param) {
 
 /***/ }),
 
-/***/ 9699:
+/***/ 89699:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -582,7 +582,7 @@ const logger = (0,esm/* createClientLogger */.KV)("arm-network");
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-network/dist/esm/package.json
 const package_namespaceObject = {"rE":"39.0.0"};
 // EXTERNAL MODULE: ./node_modules/@azure-rest/core-client/dist/esm/index.js + 6 modules
-var dist_esm = __webpack_require__(6255);
+var dist_esm = __webpack_require__(26255);
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-network/dist/esm/api/networkManagementContext.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -33098,7 +33098,7 @@ function _bgpServiceCommunityPropertiesDeserializer(item) {
 }
 //# sourceMappingURL=models.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var core_rest_pipeline_dist_esm = __webpack_require__(4918);
+var core_rest_pipeline_dist_esm = __webpack_require__(54918);
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-network/dist/esm/static-helpers/pagingHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -33696,7 +33696,7 @@ async function pollHttpOperation(inputs) {
 }
 //# sourceMappingURL=operation.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
-var core_util_dist_esm = __webpack_require__(9105);
+var core_util_dist_esm = __webpack_require__(89105);
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-network/node_modules/@azure/core-lro/dist/esm/poller/poller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -70862,7 +70862,7 @@ var KnownConnectionAnalyzerEndpointType;
 
 /***/ }),
 
-/***/ 8365:
+/***/ 98365:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -70875,7 +70875,7 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: AzureKeyCredential, AzureNamedKeyCredential, AzureSASCredential, isNamedKeyCredential, isSASCredential
 
 // EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
-var esm = __webpack_require__(9105);
+var esm = __webpack_require__(89105);
 ;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/keyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.

@@ -2,7 +2,7 @@ export const id = 72;
 export const ids = [72];
 export const modules = {
 
-/***/ 6255:
+/***/ 26255:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -16,7 +16,7 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: addCredentialPipelinePolicy, getBinaryStreamResponse
 
 // EXTERNAL MODULE: ./node_modules/@typespec/ts-http-runtime/dist/esm/index.js + 20 modules
-var esm = __webpack_require__(5752);
+var esm = __webpack_require__(55752);
 ;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/restError.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -31,9 +31,9 @@ function createRestError(messageOrResponse, response) {
 }
 //# sourceMappingURL=restError.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var dist_esm = __webpack_require__(4918);
+var dist_esm = __webpack_require__(54918);
 // EXTERNAL MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js + 4 modules
-var core_auth_dist_esm = __webpack_require__(8365);
+var core_auth_dist_esm = __webpack_require__(98365);
 ;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/apiVersionPolicy.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -227,7 +227,7 @@ function isCredential(param) {
 
 /***/ }),
 
-/***/ 6072:
+/***/ 96072:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -438,7 +438,7 @@ var esm = __webpack_require__(7567);
 const logger = (0,esm/* createClientLogger */.KV)("arm-compute");
 //# sourceMappingURL=logger.js.map
 // EXTERNAL MODULE: ./node_modules/@azure-rest/core-client/dist/esm/index.js + 6 modules
-var dist_esm = __webpack_require__(6255);
+var dist_esm = __webpack_require__(26255);
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-compute/dist/esm/api/computeManagementContext.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -10314,7 +10314,7 @@ function _virtualMachineImagePropertiesDeserializer(item) {
 }
 //# sourceMappingURL=models.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var core_rest_pipeline_dist_esm = __webpack_require__(4918);
+var core_rest_pipeline_dist_esm = __webpack_require__(54918);
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-compute/dist/esm/static-helpers/pagingHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -10912,7 +10912,7 @@ async function pollHttpOperation(inputs) {
 }
 //# sourceMappingURL=operation.js.map
 // EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
-var core_util_dist_esm = __webpack_require__(9105);
+var core_util_dist_esm = __webpack_require__(89105);
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-compute/node_modules/@azure/core-lro/dist/esm/poller/poller.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -30472,7 +30472,7 @@ function getApiVersionFromUrl(urlStr) {
 
 /***/ }),
 
-/***/ 8365:
+/***/ 98365:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -30485,7 +30485,7 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: AzureKeyCredential, AzureNamedKeyCredential, AzureSASCredential, isNamedKeyCredential, isSASCredential
 
 // EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
-var esm = __webpack_require__(9105);
+var esm = __webpack_require__(89105);
 ;// CONCATENATED MODULE: ./node_modules/@azure/core-auth/dist/esm/keyCredential.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.

@@ -9,21 +9,11 @@ import { failpoint } from '../failpoints.js';
 import type { Deployment, Phase, PhaseContext } from '../phases/phase.js';
 import type { PhaseError, PhaseStatus } from '../state/schema.js';
 import { statusOf } from '../state/document.js';
-import {
-  markCompleted,
-  markFailed,
-  markInProgress,
-  markPending,
-  markSkipped,
-  recordEvidence,
-  resetFrom,
-  resetReason,
-} from '../state/transitions.js';
 import { classifyFailure } from './classify.js';
-import { evaluate } from './evaluate.js';
 import type { FinalDecision, Reporter } from './reporter.js';
 import { selectPhases, type Selection } from './select.js';
 import type { Session } from './session.js';
+import { beginPhase, finishPhase } from './step.js';
 
 export interface RunOptions extends Selection {
   readonly force?: boolean;
@@ -74,16 +64,10 @@ export async function runDeployment(
         outcome(rest, { decision: 'not-reached', reason: 'run cancelled' });
       break;
     }
-    const { decision, inputsHash, validationMs } = await evaluate(
-      session.doc,
-      deployment.graph,
-      phase,
-      () => validationContext(context(phase)),
-      {
-        ...(options.force && options.only === phase.name ? { force: true } : {}),
-      },
-    );
-    reporter.decided(phase, decision, validationMs);
+    const { decision, inputsHash } = await beginPhase(session, deployment, phase, reporter, {
+      ...(options.force && options.only === phase.name ? { force: true } : {}),
+      context: () => validationContext(context(phase)),
+    });
 
     if (decision.action === 'blocked') {
       await session.commit();
@@ -93,35 +77,9 @@ export async function runDeployment(
       );
     }
     if (decision.action === 'skip') {
-      if (decision.record === 'skipped')
-        session.change((doc, stamp) => markSkipped(doc, phase.name, stamp, decision.reason));
-      if (decision.record === 'evidence')
-        session.change((doc, stamp) => recordEvidence(doc, phase.name, stamp, decision.reason));
       outcome(phase, { decision: 'skip', reason: decision.reason });
       continue;
     }
-
-    if (decision.reset === 'cascade') {
-      let reset: string[] = [];
-      session.change((doc, stamp) => {
-        const result = resetFrom(
-          doc,
-          deployment.graph,
-          phase.name,
-          stamp,
-          resetReason(phase.name, decision.reason),
-        );
-        reset = result.reset;
-        return result.doc;
-      });
-      if (reset.length > 0) reporter.reset(phase, reset, decision.reason);
-    } else if (decision.reset === 'self') {
-      session.change((doc, stamp) => markPending(doc, phase.name, stamp, decision.reason));
-      reporter.reset(phase, [phase.name], decision.reason);
-    }
-
-    session.change((doc, stamp) => markInProgress(doc, phase.name, stamp, decision.reason));
-    await session.commit();
     failpoint(`after-commit:${phase.name}:in_progress`);
 
     const started = performance.now();
@@ -130,8 +88,7 @@ export async function runDeployment(
     } catch (error) {
       const failure = classifyFailure(isCancelled(signal) ? new CancelledError(error) : error);
       const durationMs = performance.now() - started;
-      session.change((doc, stamp) => markFailed(doc, phase.name, stamp, failure));
-      await session.commit();
+      await finishPhase(session, phase.name, { status: 'failed', error: failure });
       reporter.finished(phase, { status: 'failed', durationMs, error: failure });
       outcome(phase, { decision: 'run', reason: decision.reason, durationMs, error: failure });
       for (const rest of selected.slice(index + 1))
@@ -139,8 +96,7 @@ export async function runDeployment(
       return { deploymentId: deployment.id, outcomes, failed: { phase: phase.name, error: failure } };
     }
     const durationMs = performance.now() - started;
-    session.change((doc, stamp) => markCompleted(doc, phase.name, stamp, inputsHash));
-    await session.commit();
+    await finishPhase(session, phase.name, { status: 'completed', inputsHash });
     failpoint(`after-commit:${phase.name}:completed`);
     reporter.finished(phase, { status: 'completed', durationMs });
     outcome(phase, { decision: 'run', reason: decision.reason, durationMs });

@@ -1,0 +1,181 @@
+/**
+ * Each action's inputs, read once into a typed object. Empty means absent; booleans are strictly
+ * `true` or `false`; a bad value is an ActionInputError that names the input and says what to write.
+ */
+import * as z from 'zod/mini';
+import { UserError } from '../errors.js';
+import {
+  DEPLOYMENT_ID_PATTERN,
+  DEPLOYMENT_ID_RULE,
+  SNAKE_NAME_PATTERN,
+  SNAKE_NAME_RULE,
+} from '../state/names.js';
+import { Inputs, STATE_BACKENDS, type StateBackend } from './constants.js';
+
+/** A user mistake in the workflow file: the message names the input. */
+export class ActionInputError extends UserError {
+  override readonly name = 'ActionInputError';
+}
+
+/** Reads one raw input (core.getInput in an action, a map in tests). */
+export type InputReader = (name: string) => string;
+
+const phaseName = z.string().check(z.regex(SNAKE_NAME_PATTERN, `expected a phase name, ${SNAKE_NAME_RULE}`));
+const deploymentId = z
+  .string()
+  .check(z.regex(DEPLOYMENT_ID_PATTERN, `expected a deployment id: ${DEPLOYMENT_ID_RULE}`));
+
+function parse<T>(read: InputReader, name: string, schema: z.ZodMiniType<T>): T | undefined {
+  const raw = read(name).trim();
+  if (raw === '') return undefined;
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ActionInputError(
+    `input ${name}: "${raw}" is not valid: ${result.error.issues[0]?.message ?? 'unexpected value'}`,
+  );
+}
+
+function required<T>(read: InputReader, name: string, schema: z.ZodMiniType<T>): T {
+  const value = parse(read, name, schema);
+  if (value === undefined) throw new ActionInputError(`input ${name} is required`);
+  return value;
+}
+
+function flag(read: InputReader, name: string, fallback = false): boolean {
+  const raw = read(name).trim();
+  if (raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ActionInputError(`input ${name}: "${raw}" is not valid: write true or false`);
+}
+
+function text(read: InputReader, name: string): string | undefined {
+  const raw = read(name);
+  return raw.trim() === '' ? undefined : raw;
+}
+
+/** Where the deployment comes from, and where its state lives: shared by every action. */
+export interface CommonInputs {
+  readonly pipeline?: string;
+  readonly config?: string;
+  readonly deploymentId?: string;
+  readonly stateBackend: StateBackend;
+  readonly githubToken?: string;
+}
+
+function common(read: InputReader): CommonInputs {
+  const pipeline = text(read, Inputs.pipeline)?.trim();
+  const config = text(read, Inputs.config)?.trim();
+  if (pipeline !== undefined && config !== undefined) {
+    throw new ActionInputError(
+      `inputs ${Inputs.pipeline} and ${Inputs.config} are both set: use pipeline for phases of your own, config for the built-in k0rdent phases`,
+    );
+  }
+  const backend = read(Inputs.stateBackend).trim() || 'auto';
+  if (!(STATE_BACKENDS as readonly string[]).includes(backend)) {
+    throw new ActionInputError(
+      `input ${Inputs.stateBackend}: "${backend}" is not valid: write one of ${STATE_BACKENDS.join(', ')}`,
+    );
+  }
+  const id = parse(read, Inputs.deploymentId, deploymentId);
+  const token = text(read, Inputs.githubToken)?.trim();
+  return {
+    ...(pipeline === undefined ? {} : { pipeline }),
+    ...(config === undefined ? {} : { config }),
+    ...(id === undefined ? {} : { deploymentId: id }),
+    stateBackend: backend as StateBackend,
+    ...(token === undefined ? {} : { githubToken: token }),
+  };
+}
+
+/** `needs` as a list: names separated by commas, spaces or new lines. */
+function needsList(read: InputReader): string[] {
+  const raw = read(Inputs.needs).trim();
+  if (raw === '') return [];
+  return raw.split(/[\s,]+/).map((name) => {
+    const result = phaseName.safeParse(name);
+    if (!result.success) {
+      throw new ActionInputError(`input ${Inputs.needs}: "${name}" is not a phase name (${SNAKE_NAME_RULE})`);
+    }
+    return result.data;
+  });
+}
+
+export interface PhaseInputs extends CommonInputs {
+  readonly phase: string;
+  readonly run?: string;
+  readonly validate?: string;
+  readonly needs: readonly string[];
+  readonly force: boolean;
+  readonly dryRun: boolean;
+}
+
+/** The root action and its per-phase presets (which fix `phase`). */
+export function phaseInputs(read: InputReader, presetPhase?: string): PhaseInputs {
+  const base = common(read);
+  const run = text(read, Inputs.run);
+  if (run !== undefined && (base.pipeline !== undefined || base.config !== undefined)) {
+    throw new ActionInputError(
+      `input ${Inputs.run} defines a phase of its own; it cannot be combined with ${base.pipeline ? Inputs.pipeline : Inputs.config}, whose phases have their own commands`,
+    );
+  }
+  const validate = text(read, Inputs.validate);
+  return {
+    ...base,
+    phase: presetPhase ?? required(read, Inputs.phase, phaseName),
+    ...(run === undefined ? {} : { run }),
+    ...(validate === undefined ? {} : { validate }),
+    needs: needsList(read),
+    force: flag(read, Inputs.force),
+    dryRun: flag(read, Inputs.dryRun),
+  };
+}
+
+export interface GateInputs extends CommonInputs {
+  readonly phase: string;
+  readonly validate?: string;
+  readonly needs: readonly string[];
+  readonly force: boolean;
+}
+
+export function gateInputs(read: InputReader): GateInputs {
+  const validate = text(read, Inputs.validate);
+  return {
+    ...common(read),
+    phase: required(read, Inputs.phase, phaseName),
+    ...(validate === undefined ? {} : { validate }),
+    needs: needsList(read),
+    force: flag(read, Inputs.force),
+  };
+}
+
+export interface CompleteInputs extends CommonInputs {
+  readonly phase: string;
+}
+
+export function completeInputs(read: InputReader): CompleteInputs {
+  return { ...common(read), phase: required(read, Inputs.phase, phaseName) };
+}
+
+export interface RollbackInputs extends CommonInputs {
+  readonly to: string;
+  readonly destroy: boolean;
+  readonly dryRun: boolean;
+  readonly force: boolean;
+}
+
+export function rollbackInputs(read: InputReader): RollbackInputs {
+  return {
+    ...common(read),
+    to: required(read, Inputs.to, phaseName),
+    destroy: flag(read, Inputs.destroy),
+    dryRun: flag(read, Inputs.dryRun),
+    force: flag(read, Inputs.force),
+  };
+}
+
+export type StatusInputs = CommonInputs;
+
+export function statusInputs(read: InputReader): StatusInputs {
+  return common(read);
+}

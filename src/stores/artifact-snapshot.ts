@@ -1,0 +1,192 @@
+/**
+ * The file inside a state artifact: the state document's text and the recorded artifact files that
+ * later jobs need (WireGuard configs, kubeconfigs), each with its checksum, in one YAML envelope so
+ * that a checkpoint is one unzipped upload and a load one download per snapshot.
+ *
+ * Files pass through a codec. Plain files are stored base64; a sensitive file needs an encrypting
+ * codec (the `state-key` input, in a later version) and is refused without one: secrets never
+ * reach an artifact in plaintext.
+ */
+import { createHash } from 'node:crypto';
+import { dump } from 'js-yaml';
+import * as z from 'zod/mini';
+import { FileError, UserError } from '../errors.js';
+import { decodeState, encodeState } from '../state/codec.js';
+import type { StateDocument } from '../state/schema.js';
+import { parseYaml, validateYaml } from '../state/yaml-validation.js';
+
+export const SNAPSHOT_FORMAT = 'k0rdent-state-snapshot/1';
+
+/** Bounds that keep a checkpoint a small upload; larger files belong in a store of their own. */
+export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+export const MAX_SNAPSHOT_BYTES = 24 * 1024 * 1024;
+
+/** Turns a file's bytes into what the snapshot stores, and back. */
+export interface FileCodec {
+  /** Recorded next to each file, so a reader picks the right codec. */
+  readonly id: string;
+  /** Whether the stored form reveals nothing of the content (only such codecs may carry sensitive files). */
+  readonly encrypts: boolean;
+  encode(plain: Buffer, context: { readonly artifact: string }): string;
+  decode(stored: string, context: { readonly artifact: string }): Buffer;
+}
+
+export const plainCodec: FileCodec = {
+  id: 'base64',
+  encrypts: false,
+  encode: (plain) => plain.toString('base64'),
+  decode: (stored) => Buffer.from(stored, 'base64'),
+};
+
+export interface SnapshotCodecs {
+  readonly plain: FileCodec;
+  /** Absent until an encryption key is configured. */
+  readonly sensitive?: FileCodec;
+}
+
+export const DEFAULT_CODECS: SnapshotCodecs = { plain: plainCodec };
+
+const StoredFileSchema = z.strictObject({
+  path: z.string().check(z.minLength(1)),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  size: z.int().check(z.nonnegative()),
+  sensitive: z.boolean(),
+  codec: z.string().check(z.minLength(1)),
+  data: z.string(),
+});
+
+const EnvelopeSchema = z.strictObject({
+  format: z.literal(SNAPSHOT_FORMAT),
+  deployment_id: z.string().check(z.minLength(1)),
+  written_at: z.string(),
+  written_by: z.strictObject({
+    run_id: z.string(),
+    attempt: z.int(),
+    job: z.string(),
+    lane: z.string(),
+  }),
+  state: z.string(),
+  files: z.record(z.string(), StoredFileSchema),
+});
+
+export type StoredFile = z.infer<typeof StoredFileSchema>;
+export type WriterRef = z.infer<typeof EnvelopeSchema>['written_by'];
+
+/** A file to carry: the recorded artifact's bytes, already checked against its record. */
+export interface CarriedFile {
+  readonly name: string;
+  readonly path: string;
+  readonly sha256: string;
+  readonly sensitive: boolean;
+  readonly bytes: Buffer;
+}
+
+export interface DecodedSnapshot {
+  readonly doc: StateDocument;
+  readonly writtenBy: WriterRef;
+  /** Files by artifact name, decoded and verified against their checksums. */
+  readonly files: ReadonlyMap<string, CarriedFile>;
+}
+
+/** Raised when a sensitive file would have to be uploaded without encryption. */
+export class UnencryptedSecretError extends UserError {
+  override readonly name = 'UnencryptedSecretError';
+}
+
+export function encodeSnapshot(
+  doc: StateDocument,
+  files: readonly CarriedFile[],
+  writer: WriterRef,
+  codecs: SnapshotCodecs = DEFAULT_CODECS,
+  now: Date = new Date(),
+): string {
+  const stored: Record<string, StoredFile> = {};
+  let total = 0;
+  for (const file of files) {
+    const codec = file.sensitive ? codecs.sensitive : codecs.plain;
+    if (!codec || (file.sensitive && !codec.encrypts)) {
+      throw new UnencryptedSecretError(
+        `artifact ${file.name} (${file.path}) is recorded as sensitive, and the artifact state backend ` +
+          'carries recorded files to later jobs only encrypted: no state encryption key is configured. ' +
+          'Keep such files out of workflow artifacts (state-backend: local, or write them outside the ' +
+          'recorded artifacts), or record the file without --sensitive if it holds no secret.',
+      );
+    }
+    if (file.bytes.length > MAX_FILE_BYTES) {
+      throw new UserError(
+        `artifact ${file.name} (${file.path}) is ${file.bytes.length} bytes; the artifact state backend ` +
+          `carries files of at most ${MAX_FILE_BYTES} bytes. Keep large files out of the recorded artifacts.`,
+      );
+    }
+    total += file.bytes.length;
+    stored[file.name] = {
+      path: file.path,
+      sha256: file.sha256,
+      size: file.bytes.length,
+      sensitive: file.sensitive,
+      codec: codec.id,
+      data: codec.encode(file.bytes, { artifact: file.name }),
+    };
+  }
+  if (total > MAX_SNAPSHOT_BYTES) {
+    throw new UserError(
+      `the recorded artifact files add up to ${total} bytes; a state snapshot carries at most ${MAX_SNAPSHOT_BYTES}.`,
+    );
+  }
+  const envelope: z.infer<typeof EnvelopeSchema> = {
+    format: SNAPSHOT_FORMAT,
+    deployment_id: doc.deployment_id,
+    written_at: now.toISOString(),
+    written_by: writer,
+    state: encodeState(doc),
+    files: stored,
+  };
+  return (
+    '# k0rdent-deploy state snapshot: the deployment state and the files later jobs need.\n' +
+    '# Written by the k0rdent-deploy actions; merged with the other snapshots on every load.\n' +
+    dump(envelope, { lineWidth: -1, noRefs: true })
+  );
+}
+
+export function decodeSnapshot(
+  text: string,
+  where: string,
+  expectedDeployment: string,
+  codecs: SnapshotCodecs = DEFAULT_CODECS,
+): DecodedSnapshot {
+  const parsed = parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_BYTES * 2 });
+  const envelope = validateYaml(EnvelopeSchema, parsed, where);
+  if (envelope.deployment_id !== expectedDeployment) {
+    throw new FileError(where, [
+      {
+        path: 'deployment_id',
+        message: `is "${envelope.deployment_id}", expected "${expectedDeployment}"`,
+      },
+    ]);
+  }
+  const decoded = decodeState(envelope.state, `${where} (state)`);
+  if (decoded.kind !== 'current') {
+    throw new FileError(where, [
+      { path: 'state', message: 'holds an upstream-format state; expected schema 2' },
+    ]);
+  }
+  const files = new Map<string, CarriedFile>();
+  for (const [name, file] of Object.entries(envelope.files)) {
+    const codec = [codecs.plain, codecs.sensitive].find((c) => c?.id === file.codec);
+    if (!codec) {
+      throw new UserError(
+        `${where}: file ${name} is stored with codec "${file.codec}", which this run cannot read` +
+          (file.sensitive ? ' (it is encrypted: configure the same state key as the run that wrote it)' : ''),
+      );
+    }
+    const bytes = codec.decode(file.data, { artifact: name });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== file.sha256) {
+      throw new FileError(where, [
+        { path: `files.${name}`, message: `content does not match its sha256 ${file.sha256}` },
+      ]);
+    }
+    files.set(name, { name, path: file.path, sha256, sensitive: file.sensitive, bytes });
+  }
+  return { doc: decoded.doc, writtenBy: envelope.written_by, files };
+}
