@@ -12,10 +12,6 @@ import { LocalStateStore } from '../stores/local-store.js';
 import { ConsoleReporter } from './console-reporter.js';
 import { resolveDeployment, resolveListing, type DeploymentOptions } from '../engine/deployment-source.js';
 import { phaseContext } from '../engine/run.js';
-import { deploymentIdFor, resolveConfig } from '../phases/k0rdent/deployment.js';
-import { isBuiltIn } from '../phases/k0rdent/parts.js';
-import { FAST_TARGETS, fastDestroy } from '../phases/k0rdent/teardown.js';
-import { plannedHosts } from '../phases/k0rdent/topology.js';
 import { dump } from 'js-yaml';
 import { createOutput, type Output } from './output.js';
 import { provideSelfCommand } from './self-command.js';
@@ -26,7 +22,11 @@ import {
   planTable,
   rollbackTable,
   statusTable,
+  tableKit,
 } from './tables.js';
+
+/** The built-in k0rdent phases, loaded only by the commands that need them. */
+const builtIn = () => import('../phases/k0rdent/index.js');
 
 export interface GlobalOptions extends DeploymentOptions {
   readonly stateDir: string;
@@ -88,7 +88,7 @@ export async function runCommand(
     if (options.json) {
       term.out(JSON.stringify(summary, null, 2));
     } else {
-      term.out(outcomesTable(summary.outcomes, term.c));
+      term.out(outcomesTable(summary.outcomes, await tableKit(term.c)));
       const counts = new Map<string, number>();
       for (const o of summary.outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
       term.out(`deployment ${deployment.id}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
@@ -130,8 +130,8 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   } else {
     term.out(`Deployment ${term.c.bold(doc.deployment_id)} · ${store.description}`);
   }
-  term.out(statusTable(doc, listing, term.c));
-  const artifacts = doc ? artifactsTable(doc, term.c) : undefined;
+  term.out(statusTable(doc, listing, await tableKit(term.c)));
+  const artifacts = doc ? artifactsTable(doc, await tableKit(term.c)) : undefined;
   if (artifacts) term.out(artifacts);
   return 0;
 }
@@ -202,7 +202,7 @@ export async function planCommand(
       return 0;
     }
     term.out(`Plan for deployment ${term.c.bold(deployment.id)} (nothing is changed):`);
-    term.out(planTable(steps, term.c));
+    term.out(planTable(steps, await tableKit(term.c)));
     return 0;
   } finally {
     self.dispose();
@@ -267,7 +267,7 @@ export async function rollbackCommand(
         ? `nothing to roll back: ${options.to} and the phases after it are pending`
         : `Rollback to ${options.to} would, newest first (nothing is changed):`,
     );
-    if (steps.length > 0) term.out(rollbackTable(steps, term.c));
+    if (steps.length > 0) term.out(rollbackTable(steps, await tableKit(term.c)));
     return 0;
   }
   const self = provideSelfCommand(options.cliPath);
@@ -282,7 +282,11 @@ export async function rollbackCommand(
         env: self.env,
       }),
     );
-    term.out(summary.steps.length === 0 ? 'nothing to roll back' : rollbackTable(summary.steps, term.c));
+    term.out(
+      summary.steps.length === 0
+        ? 'nothing to roll back'
+        : rollbackTable(summary.steps, await tableKit(term.c)),
+    );
     if (summary.archivedTo)
       term.out(`every phase is pending now; the previous state was archived to ${summary.archivedTo}`);
     return summary.steps.some((s) => s.result === 'failed') ? 1 : 0;
@@ -298,6 +302,7 @@ async function fastRollback(
   deployment: Awaited<ReturnType<typeof resolveDeployment>>,
 ): Promise<number> {
   const { store, term, reporter } = setup(options);
+  const { FAST_TARGETS, fastDestroy, isBuiltIn } = await builtIn();
   const to = FAST_TARGETS.find((target) => target === options.to);
   if (!isBuiltIn(deployment) || options.destroy === false || !to) {
     throw new UserError(
@@ -337,6 +342,7 @@ async function fastRollback(
 /** `config validate`: every problem with its key path and allowed values (exit 2), else a summary. */
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
   const { store, term } = setup(options);
+  const { plannedHosts, resolveConfig } = await builtIn();
   const loaded = await resolveConfig(options.config, await loadStored(store));
   for (const notice of loaded.notices) term.err(`notice: ${notice}`);
   const hosts = plannedHosts(loaded.config);
@@ -352,6 +358,7 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
 export async function configShowCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
   const { store, term } = setup(options);
   const stored = await loadStored(store);
+  const { deploymentIdFor, resolveConfig } = await builtIn();
   const loaded = await resolveConfig(options.config, stored);
   for (const notice of loaded.notices) term.err(`notice: ${notice}`);
   const kept = stored?.source?.kind === 'k0rdent' || loaded.config.metadata.deployment_id !== undefined;
@@ -438,7 +445,7 @@ export async function historyCommand(
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description} yet`);
   const events = options.limit === undefined ? stored.events : stored.events.slice(-options.limit);
-  term.out(options.json ? JSON.stringify(events, null, 2) : historyTable(events, term.c));
+  term.out(options.json ? JSON.stringify(events, null, 2) : historyTable(events, await tableKit(term.c)));
   return 0;
 }
 

@@ -1,5 +1,5 @@
 /** The `k0rdent-deploy` command line: argument parsing and the one top-level catch. */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import { ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors.js';
 import { ValidationError } from '../engine/evaluate.js';
 import { redact } from '../secrets.js';
@@ -15,19 +15,24 @@ export interface CliEnvironment {
 
 export async function main(argv: readonly string[], environment: CliEnvironment = {}): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(environment, (code) => {
+  // Loaded here rather than at the top of the bundle: commander requires child_process (and with it
+  // net and streams), which the actions, sharing this bundle, never need at start-up.
+  const commander = await import('commander');
+  const program = buildProgram(commander, environment, (code) => {
     exitCode = code;
   });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    return report(error);
+    return report(error, commander);
   }
 }
 
-function report(error: unknown): number {
-  if (error instanceof CommanderError) {
+type Commander = typeof import('commander');
+
+function report(error: unknown, commander: Commander): number {
+  if (error instanceof commander.CommanderError) {
     // Commander printed the problem already; help and --version are successes.
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
   }
@@ -39,13 +44,17 @@ function report(error: unknown): number {
     process.stderr.write(`error: ${redact(error.message)}\n`);
     return ExitCode.phaseFailed;
   }
-  process.stderr.write(`error: ${messageOf(error)}\n`);
+  process.stderr.write(`error: ${redact(messageOf(error))}\n`);
   if (process.env.K0RDENT_DEBUG && error instanceof Error && error.stack)
-    process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(`${redact(error.stack)}\n`);
   return exitCodeOf(error);
 }
 
-function buildProgram(environment: CliEnvironment, setExit: (code: number) => void): Command {
+function buildProgram(
+  { Command, Option, InvalidArgumentError }: Commander,
+  environment: CliEnvironment,
+  setExit: (code: number) => void,
+): Command {
   const program = new Command('k0rdent-deploy')
     .description(
       'Resumable, phase-gated deployments: every phase is skipped when done and still true, resumed when interrupted.',
@@ -185,7 +194,12 @@ function buildProgram(environment: CliEnvironment, setExit: (code: number) => vo
     .command('history')
     .description('the deployment events, newest last')
     .option('--json', 'machine-readable output')
-    .option('--limit <n>', 'only the last n events', positiveInteger)
+    .option('--limit <n>', 'only the last n events', (value: string) => {
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed <= 0)
+        throw new InvalidArgumentError('expected a positive whole number');
+      return parsed;
+    })
     .action(action(commands.historyCommand));
 
   program
@@ -195,11 +209,4 @@ function buildProgram(environment: CliEnvironment, setExit: (code: number) => vo
     .action(action(commands.migrateCommand));
 
   return program;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0)
-    throw new InvalidArgumentError('expected a positive whole number');
-  return parsed;
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { K0RDENT_CATALOGUE } from '../graph/k0rdent-catalogue.js';
 import type { Deployment } from '../phases/phase.js';
-import { loadK0rdentDeployment, type K0rdentSourceOptions } from '../phases/k0rdent/deployment.js';
+import type { K0rdentSourceOptions } from '../phases/k0rdent/index.js';
 import { loadPipeline, type PipelineOverrides } from '../phases/pipeline/load.js';
 import type { StateDocument } from '../state/schema.js';
 
@@ -37,6 +37,7 @@ export async function resolveDeployment(
       `the state holds pipeline deployment ${stored.deployment_id}, whose pipeline file ${stored.source.file ?? '(unknown)'} is gone; pass --pipeline FILE`,
     );
   }
+  const { loadK0rdentDeployment } = await import('../phases/k0rdent/index.js');
   return loadK0rdentDeployment(options, stored);
 }
 
