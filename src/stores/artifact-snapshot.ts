@@ -3,17 +3,29 @@
  * later jobs need (WireGuard configs, kubeconfigs), each with its checksum, in one YAML envelope so
  * that a checkpoint is one unzipped upload and a load one download per snapshot.
  *
- * Files pass through a codec. Plain files are stored base64; a sensitive file needs an encrypting
- * codec (the `state-key` input, in a later version) and is refused without one: secrets never
- * reach an artifact in plaintext.
+ * Files pass through a codec. Plain files are stored base64; a sensitive file needs the encrypting
+ * codec (AES-256-GCM under the `state-key` secret) and is refused without one: secrets never reach
+ * an artifact in plaintext. With a state key, the whole snapshot also carries an HMAC, so a
+ * tampered state document (a phase marked completed, a path changed) is refused on load.
  */
 import { createHash } from 'node:crypto';
 import { dump } from 'js-yaml';
 import * as z from 'zod/mini';
 import { FileError, UserError } from '../errors.js';
+import { registerSecret } from '../secrets.js';
+import { canonicalJson } from '../state/canonical.js';
 import { decodeState, encodeState } from '../state/codec.js';
 import type { StateDocument } from '../state/schema.js';
 import { parseYaml, validateYaml } from '../state/yaml-validation.js';
+import {
+  decryptWithKeys,
+  DecryptionError,
+  describeKeys,
+  CREATE_KEY_ADVICE,
+  encrypt,
+  keyWithId,
+  type StateKeys,
+} from './encryption.js';
 
 export const SNAPSHOT_FORMAT = 'k0rdent-state-snapshot/1';
 
@@ -42,9 +54,29 @@ export interface SnapshotCodecs {
   readonly plain: FileCodec;
   /** Absent until an encryption key is configured. */
   readonly sensitive?: FileCodec;
+  /** The state key(s): snapshots are authenticated with an HMAC under the current key. */
+  readonly keys?: StateKeys;
 }
 
 export const DEFAULT_CODECS: SnapshotCodecs = { plain: plainCodec };
+
+export const ENCRYPTED_CODEC_ID = 'aes-256-gcm/1';
+
+/** The codecs of a deployment whose state key is configured. */
+export function keyedCodecs(deploymentId: string, keys: StateKeys): SnapshotCodecs {
+  const binding = (artifact: string) => ({ deploymentId, name: `artifact:${artifact}` });
+  return {
+    plain: plainCodec,
+    keys,
+    sensitive: {
+      id: ENCRYPTED_CODEC_ID,
+      encrypts: true,
+      encode: (plain, { artifact }) => encrypt(plain, keys.current, binding(artifact)).toString('base64'),
+      decode: (stored, { artifact }) =>
+        decryptWithKeys(Buffer.from(stored, 'base64'), keys, binding(artifact)),
+    },
+  };
+}
 
 const StoredFileSchema = z.strictObject({
   path: z.string().check(z.minLength(1)),
@@ -67,7 +99,10 @@ const EnvelopeSchema = z.strictObject({
   }),
   state: z.string(),
   files: z.record(z.string(), StoredFileSchema),
+  /** HMAC-SHA256 of the canonical envelope without this field, under the state key `key_id`. */
+  mac: z.optional(z.strictObject({ key_id: z.string(), hmac: z.string() })),
 });
+type Envelope = z.infer<typeof EnvelopeSchema>;
 
 export type StoredFile = z.infer<typeof StoredFileSchema>;
 export type WriterRef = z.infer<typeof EnvelopeSchema>['written_by'];
@@ -86,6 +121,8 @@ export interface DecodedSnapshot {
   readonly writtenBy: WriterRef;
   /** Files by artifact name, decoded and verified against their checksums. */
   readonly files: ReadonlyMap<string, CarriedFile>;
+  /** Whether a state key authenticated it (false: written before the deployment had one). */
+  readonly authenticated: boolean;
 }
 
 /** Raised when a sensitive file would have to be uploaded without encryption. */
@@ -107,9 +144,8 @@ export function encodeSnapshot(
     if (!codec || (file.sensitive && !codec.encrypts)) {
       throw new UnencryptedSecretError(
         `artifact ${file.name} (${file.path}) is recorded as sensitive, and the artifact state backend ` +
-          'carries recorded files to later jobs only encrypted: no state encryption key is configured. ' +
-          'Keep such files out of workflow artifacts (state-backend: local, or write them outside the ' +
-          'recorded artifacts), or record the file without --sensitive if it holds no secret.',
+          'carries recorded files to later jobs only encrypted: no state-key is configured. ' +
+          CREATE_KEY_ADVICE,
       );
     }
     if (file.bytes.length > MAX_FILE_BYTES) {
@@ -133,7 +169,7 @@ export function encodeSnapshot(
       `the recorded artifact files add up to ${total} bytes; a state snapshot carries at most ${MAX_SNAPSHOT_BYTES}.`,
     );
   }
-  const envelope: z.infer<typeof EnvelopeSchema> = {
+  const unsigned: Envelope = {
     format: SNAPSHOT_FORMAT,
     deployment_id: doc.deployment_id,
     written_at: now.toISOString(),
@@ -141,6 +177,12 @@ export function encodeSnapshot(
     state: encodeState(doc),
     files: stored,
   };
+  const envelope: Envelope = codecs.keys
+    ? {
+        ...unsigned,
+        mac: { key_id: codecs.keys.current.id, hmac: codecs.keys.current.mac(canonicalJson(unsigned)) },
+      }
+    : unsigned;
   return (
     '# k0rdent-deploy state snapshot: the deployment state and the files later jobs need.\n' +
     '# Written by the k0rdent-deploy actions; merged with the other snapshots on every load.\n' +
@@ -164,6 +206,7 @@ export function decodeSnapshot(
       },
     ]);
   }
+  const authenticated = authenticate(envelope, where, codecs.keys);
   const decoded = decodeState(envelope.state, `${where} (state)`);
   if (decoded.kind !== 'current') {
     throw new FileError(where, [
@@ -180,6 +223,8 @@ export function decodeSnapshot(
       );
     }
     const bytes = codec.decode(file.data, { artifact: name });
+    // A decrypted secret is masked before anything can print it.
+    if (file.sensitive) registerSecret(bytes.toString('utf8'));
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (sha256 !== file.sha256) {
       throw new FileError(where, [
@@ -188,5 +233,57 @@ export function decodeSnapshot(
     }
     files.set(name, { name, path: file.path, sha256, sensitive: file.sensitive, bytes });
   }
-  return { doc: decoded.doc, writtenBy: envelope.written_by, files };
+  return { doc: decoded.doc, writtenBy: envelope.written_by, files, authenticated };
+}
+
+/**
+ * With a state key configured, a snapshot must carry a valid HMAC; one without may only be accepted
+ * when it carries no sensitive file (written before the deployment had a key), and is reported.
+ */
+function authenticate(envelope: Envelope, where: string, keys: StateKeys | undefined): boolean {
+  if (!keys) return false;
+  const { mac, ...unsigned } = envelope;
+  if (!mac) {
+    if (Object.values(envelope.files).some((file) => file.sensitive)) {
+      throw new DecryptionError(
+        `${where} carries sensitive files but no authentication: it was tampered with. Nothing was restored; ` +
+          'use the state of an earlier run, or re-run the phases that produced those files.',
+      );
+    }
+    return false;
+  }
+  const key = keyWithId(keys, mac.key_id);
+  if (!key) {
+    throw new DecryptionError(
+      `${where} was written with state-key id ${mac.key_id}, but the configured keys are ${describeKeys(keys)}. ` +
+        'Pass the state-key that wrote it (during a rotation, the old one as previous-state-key).',
+    );
+  }
+  if (!key.verifies(canonicalJson(unsigned), mac.hmac)) {
+    throw new DecryptionError(
+      `${where} failed authentication: its state or files were changed after it was written. Nothing was ` +
+        'merged or restored; use the state of an earlier run, or investigate who can write workflow artifacts.',
+    );
+  }
+  return true;
+}
+
+/**
+ * The same snapshot, re-encrypted and re-authenticated under `keys.current` (read with either key);
+ * its writer and time are kept. Returns the new text and the number of sensitive files.
+ */
+export function rekeySnapshot(
+  text: string,
+  where: string,
+  keys: StateKeys,
+): { text: string; sensitive: number } {
+  const parsed = parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_BYTES * 2 });
+  const envelope = validateYaml(EnvelopeSchema, parsed, where);
+  const codecs = keyedCodecs(envelope.deployment_id, keys);
+  const decoded = decodeSnapshot(text, where, envelope.deployment_id, codecs);
+  const files = [...decoded.files.values()];
+  return {
+    text: encodeSnapshot(decoded.doc, files, decoded.writtenBy, codecs, new Date(envelope.written_at)),
+    sensitive: files.filter((file) => file.sensitive).length,
+  };
 }

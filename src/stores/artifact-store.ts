@@ -185,6 +185,19 @@ export class ArtifactStateStore implements StateStore {
     return true;
   }
 
+  /**
+   * Uploads the current state and files again, encrypted and authenticated with the current state
+   * key: after a rotation (new `state-key`, old one as `previous-state-key`), nothing needs the old
+   * key any more. Returns the number of files re-encrypted.
+   */
+  async rekey(): Promise<number> {
+    const loaded = await this.load();
+    if (!loaded) return 0;
+    const manifest = await this.readManifest();
+    await this.upload(loaded.doc, manifest);
+    return (await this.carriedFiles(loaded.doc)).filter((file) => file.sensitive).length;
+  }
+
   async archive(doc: StateDocument, label: string): Promise<string> {
     const { job, deploymentId, lane } = this.options;
     const name = archiveName(deploymentId, label, { attempt: job.attempt, job: job.job, lane });
@@ -329,12 +342,16 @@ export class ArtifactStateStore implements StateStore {
     const decoded = await Promise.all(
       picked.map(async (artifact) => {
         const bytes = await this.rest.download(artifact.id);
-        return decodeSnapshot(
-          bytes.toString('utf8'),
-          `artifact ${artifact.name} (id ${artifact.id}, run ${artifact.runId})`,
-          deploymentId,
-          this.codecs,
-        );
+        const where = `artifact ${artifact.name} (id ${artifact.id}, run ${artifact.runId})`;
+        const snapshot = decodeSnapshot(bytes.toString('utf8'), where, deploymentId, this.codecs);
+        if (this.codecs.keys && !snapshot.authenticated) {
+          log.warn(
+            `${where} carries no authentication: it was written before this deployment had a state-key. ` +
+              'It holds no secret, so it was accepted; the next checkpoint writes an authenticated one.',
+            'Unauthenticated state snapshot',
+          );
+        }
+        return snapshot;
       }),
     );
     const doc = mergeAll(decoded.map((d) => d.doc));

@@ -7,11 +7,13 @@
  * so the right key can be named (and rotated) without revealing it. The associated data binds each
  * ciphertext to its deployment and name: an artifact swapped for another fails authentication.
  *
- * Layout: MAGIC | version (1) | kid (8) | salt (16) | iv (12) | tag (16) | ciphertext
+ * Layout: MAGIC | version (1) | kid (8) | salt (16) | iv (12) | tag (16) | ciphertext. Documents that
+ * are not secret (a state snapshot) are authenticated instead, with an HMAC under a key of its own.
  */
 import {
   createCipheriv,
   createDecipheriv,
+  createHmac,
   hkdfSync,
   randomBytes,
   scryptSync,
@@ -29,6 +31,10 @@ const HEADER_BYTES = MAGIC.length + 1 + KID_BYTES + SALT_BYTES + IV_BYTES + TAG_
 /** A secret shorter than this is refused: `openssl rand -base64 32` gives 44 characters. */
 export const MIN_STATE_KEY_LENGTH = 16;
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+
+/** Where the CLI finds the keys (the actions take them as inputs). */
+export const STATE_KEY_ENV = 'K0RDENT_STATE_KEY';
+export const PREVIOUS_STATE_KEY_ENV = 'K0RDENT_PREVIOUS_STATE_KEY';
 
 export const CREATE_KEY_ADVICE =
   'Create one with `openssl rand -base64 32`, store it as a repository secret (e.g. K0RDENT_STATE_KEY) ' +
@@ -59,6 +65,36 @@ export class StateKey {
   documentKey(salt: Buffer): Buffer {
     return Buffer.from(hkdfSync('sha256', this.master, salt, 'k0rdent-deploy document key v1', 32));
   }
+
+  /** HMAC-SHA256 (hex) of a text, with a key of its own: authenticates documents that are not secret. */
+  mac(text: string): string {
+    const key = Buffer.from(
+      hkdfSync('sha256', this.master, Buffer.alloc(0), 'k0rdent-deploy mac key v1', 32),
+    );
+    return createHmac('sha256', key).update(text, 'utf8').digest('hex');
+  }
+
+  /** Whether `mac` is this key's HMAC of `text`, compared in constant time. */
+  verifies(text: string, mac: string): boolean {
+    const expected = Buffer.from(this.mac(text), 'hex');
+    const given = Buffer.from(mac, 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}
+
+/** The configured key, and the one it replaced while a rotation is under way. */
+export interface StateKeys {
+  readonly current: StateKey;
+  readonly previous?: StateKey;
+}
+
+/** The key of `keys` with this id, or undefined. */
+export function keyWithId(keys: StateKeys, id: string): StateKey | undefined {
+  return [keys.current, keys.previous].find((key) => key?.id === id);
+}
+
+export function describeKeys(keys: StateKeys): string {
+  return `id ${keys.current.id}${keys.previous ? `, previous ${keys.previous.id}` : ''}`;
 }
 
 /** What a ciphertext belongs to; it must match on decryption. */
@@ -92,6 +128,12 @@ export function encrypt(plaintext: Buffer, key: StateKey, binding: Binding): Buf
 /** A ciphertext that cannot be opened: wrong key, changed, cut short, or meant for something else. */
 export class DecryptionError extends UserError {
   override readonly name = 'DecryptionError';
+}
+
+/** Decrypts with whichever of the configured keys wrote the envelope (rotation reads old and new). */
+export function decryptWithKeys(data: Buffer, keys: StateKeys, binding: Binding): Buffer {
+  const id = keyIdOf(data);
+  return decrypt(data, (id === undefined ? undefined : keyWithId(keys, id)) ?? keys.current, binding);
 }
 
 export function decrypt(data: Buffer, key: StateKey, binding: Binding): Buffer {

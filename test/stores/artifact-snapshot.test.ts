@@ -44,7 +44,9 @@ test('a sensitive file is refused without an encrypting codec, and the error say
     error = e;
   }
   expect(error).toBeInstanceOf(UnencryptedSecretError);
-  expect((error as Error).message).toMatch(/hub_key .*sensitive.*no state encryption key is configured/);
+  expect((error as Error).message).toMatch(
+    /hub_key .*sensitive.*no state-key is configured. Create one with `openssl rand -base64 32`/,
+  );
   // A codec that does not encrypt is not accepted for secrets either.
   expect(() =>
     encodeSnapshot(doc, [file('hub_key', 's', true)], writer, { plain: plainCodec, sensitive: plainCodec }),
