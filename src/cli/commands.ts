@@ -9,6 +9,18 @@ import { assertSameDeployment, Session } from '../engine/session.js';
 import { liveArtifacts, reasonOf, statusOf } from '../state/document.js';
 import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
+import { resolve } from 'node:path';
+import { registerSecret } from '../secrets.js';
+import { MAX_SNAPSHOT_BYTES, rekeySnapshot } from '../stores/artifact-snapshot.js';
+import { writeFileAtomic } from '../stores/atomic-file.js';
+import {
+  CREATE_KEY_ADVICE,
+  PREVIOUS_STATE_KEY_ENV,
+  STATE_KEY_ENV,
+  StateKey,
+  type StateKeys,
+} from '../stores/encryption.js';
+import { readInputFile } from '../tools/read-input-file.js';
 import { ConsoleReporter } from './console-reporter.js';
 import { resolveDeployment, resolveListing, type DeploymentOptions } from '../engine/deployment-source.js';
 import { phaseContext } from '../engine/run.js';
@@ -481,4 +493,48 @@ function dryStamp() {
     at: new Date().toISOString(),
     run: { run_id: 'dry-run', attempt: 1, job: 'cli', actor: 'dry-run' },
   };
+}
+
+/** The keys of `state rekey`, from the environment (never from arguments: they would show in `ps`). */
+function keysFromEnvironment(): StateKeys {
+  const current = process.env[STATE_KEY_ENV];
+  const previous = process.env[PREVIOUS_STATE_KEY_ENV];
+  if (!current)
+    throw new UserError(`${STATE_KEY_ENV} is not set: it holds the new state-key. ${CREATE_KEY_ADVICE}`);
+  registerSecret(current);
+  if (previous) registerSecret(previous);
+  return {
+    current: StateKey.fromSecret(current),
+    ...(previous ? { previous: StateKey.fromSecret(previous) } : {}),
+  };
+}
+
+/**
+ * `state rekey [SNAPSHOT...]`: re-encrypts state snapshot files (downloaded or archived state
+ * artifacts) under the current key. A local state directory keeps nothing encrypted.
+ */
+export async function stateRekeyCommand(options: GlobalOptions & { snapshots: string[] }): Promise<number> {
+  const term = createOutput(options.color === undefined ? {} : { color: options.color });
+  if (options.snapshots.length === 0) {
+    term.out(
+      'nothing to rekey: a local state directory keeps nothing encrypted. For state kept in workflow artifacts, ' +
+        'run actions/status with rekey: true (state-key: the new key, previous-state-key: the old one); ' +
+        'to re-encrypt snapshot files you downloaded, name them here.',
+    );
+    return 0;
+  }
+  const keys = keysFromEnvironment();
+  for (const file of options.snapshots) {
+    const text = await readInputFile(file, {
+      what: 'snapshot file',
+      option: 'state rekey',
+      maxBytes: MAX_SNAPSHOT_BYTES * 2,
+    });
+    const rekeyed = rekeySnapshot(text, file, keys);
+    await writeFileAtomic(resolve(file), rekeyed.text, 0o600);
+    term.out(
+      `${file}: re-encrypted under state-key id ${keys.current.id} (${rekeyed.sensitive} sensitive file(s))`,
+    );
+  }
+  return 0;
 }

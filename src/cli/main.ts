@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors.js';
 import { ValidationError } from '../engine/evaluate.js';
-import { redact } from '../secrets.js';
+import { onSecretRegistered, redact } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
 import { STATE_DIR_ENV } from '../stores/local-store.js';
 import * as commands from './commands.js';
@@ -15,6 +15,11 @@ export interface CliEnvironment {
 
 export async function main(argv: readonly string[], environment: CliEnvironment = {}): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  // Inside a phase (the engine reads this output) or on a runner, a secret this process learns is
+  // handed over as a mask command, the runner's protocol, before anything can print it.
+  if (process.env.K0RDENT_PHASE !== undefined || process.env.GITHUB_ACTIONS === 'true') {
+    onSecretRegistered((value) => process.stdout.write(`::add-mask::${escapeCommandData(value)}\n`));
+  }
   // Loaded here rather than at the top of the bundle: commander requires child_process (and with it
   // net and streams), which the actions, sharing this bundle, never need at start-up.
   const commander = await import('commander');
@@ -153,6 +158,18 @@ function buildProgram(
     )
     .action(action(commands.rollbackCommand));
 
+  program
+    .command('state')
+    .description('operations on stored state')
+    .command('rekey')
+    .description(
+      `re-encrypt state snapshot files under the key in $K0RDENT_STATE_KEY (read with it or $K0RDENT_PREVIOUS_STATE_KEY)`,
+    )
+    .argument('[snapshots...]', 'state snapshot files (downloaded or archived state artifacts)')
+    .action(async (snapshots: string[], _opts: unknown, command: Command) => {
+      setExit(await commands.stateRekeyCommand({ ...globals(command), snapshots }));
+    });
+
   const config = program.command('config').description('check and show the k0rdent configuration');
   config
     .command('validate')
@@ -209,4 +226,8 @@ function buildProgram(
     .action(action(commands.migrateCommand));
 
   return program;
+}
+
+function escapeCommandData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }

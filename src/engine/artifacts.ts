@@ -12,6 +12,9 @@ import { recordArtifact } from '../state/transitions.js';
 import { digestIfExists } from '../tools/file-digest.js';
 import type { Session } from './session.js';
 
+/** Sensitive files larger than this are not read into memory to be masked (keys and kubeconfigs are small). */
+const MAX_MASKED_BYTES = 1024 * 1024;
+
 export interface RecordRequest {
   readonly name: string;
   readonly path: string;
@@ -43,6 +46,8 @@ export async function recordArtifactFile(session: Session, request: RecordReques
         `${maxArtifactBytes} bytes (${LIMIT_ENV.maxArtifactBytes})`,
     );
   }
+  // Masked the moment it is known: the phase that records it may print it next.
+  if (request.sensitive && digest.size <= MAX_MASKED_BYTES) registerSecret(await readFile(absolute, 'utf8'));
   session.change((doc, stamp) =>
     recordArtifact(doc, request.name, stamp, {
       path: stored,
@@ -79,8 +84,6 @@ export async function verifyArtifacts(doc: StateDocument, name?: string): Promis
   return results;
 }
 
-/** Sensitive files larger than this are not read into memory to be masked (keys and kubeconfigs are small). */
-const MAX_MASKED_BYTES = 1024 * 1024;
 const protectedDigests = new Set<string>();
 
 /**

@@ -29,3 +29,72 @@ test('a sensitive artifact printed by a later phase, or in its failure, is maske
     cleanup();
   }
 });
+
+test('state rekey re-encrypts snapshot files under the new key, and refuses a wrong one without touching the file', async () => {
+  const { createHash } = await import('node:crypto');
+  const { writeFileSync } = await import('node:fs');
+  const { createDocument } = await import('../../src/state/document.js');
+  const { decodeSnapshot, encodeSnapshot, keyedCodecs } =
+    await import('../../src/stores/artifact-snapshot.js');
+  const { StateKey } = await import('../../src/stores/encryption.js');
+  const { dir, cleanup } = scratchDir();
+  try {
+    const run = { run_id: '1', attempt: 1, job: 'j', actor: 'a' };
+    const doc = createDocument(
+      { deploymentId: 'demo', phases: ['one'] },
+      { hlc: '2026-01-01T00:00:00.000Z#000000@n', at: '2026-01-01T00:00:00.000Z', run },
+    );
+    const secret = Buffer.from('PrivateKey = aW5zZWN1cmUtYnV0LWxvbmctZW5vdWdo');
+    const carried = {
+      name: 'hub_key',
+      path: 'state/hub.key',
+      sha256: createHash('sha256').update(secret).digest('hex'),
+      sensitive: true,
+      bytes: secret,
+    };
+    const oldSecret = 'old repository secret for tests';
+    const newSecret = 'new repository secret for tests';
+    const file = join(dir, 'snapshot.yaml');
+    const writer = { run_id: '1', attempt: 1, job: 'j', lane: 'abcdef12' };
+    writeFileSync(
+      file,
+      encodeSnapshot(
+        doc,
+        [carried],
+        writer,
+        keyedCodecs('demo', { current: StateKey.fromSecret(oldSecret) }),
+      ),
+    );
+    const before = readFileSync(file, 'utf8');
+
+    const wrong = await runCli(['state', 'rekey', 'snapshot.yaml'], {
+      cwd: dir,
+      env: { K0RDENT_STATE_KEY: 'a completely unrelated secret' },
+    });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(
+      /snapshot\.yaml was written with state-key id [0-9a-f]{16}, but the configured keys are/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe(before);
+
+    const rekey = await runCli(['state', 'rekey', 'snapshot.yaml'], {
+      cwd: dir,
+      env: { K0RDENT_STATE_KEY: newSecret, K0RDENT_PREVIOUS_STATE_KEY: oldSecret },
+    });
+    expect(rekey.code).toBe(0);
+    const newKey = StateKey.fromSecret(newSecret);
+    expect(rekey.stdout).toContain(
+      `snapshot.yaml: re-encrypted under state-key id ${newKey.id} (1 sensitive file(s))`,
+    );
+    const back = decodeSnapshot(
+      readFileSync(file, 'utf8'),
+      'f',
+      'demo',
+      keyedCodecs('demo', { current: newKey }),
+    );
+    expect(back.files.get('hub_key')?.bytes.equals(secret)).toBe(true);
+    expect(rekey.stdout + rekey.stderr).not.toContain(newSecret);
+  } finally {
+    cleanup();
+  }
+});

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { FileError, UserError } from '../../src/errors.js';
+import { parseConfig } from '../../src/phases/k0rdent/config.js';
 import { parsePipeline } from '../../src/phases/pipeline/load.js';
 import { decodeState, encodeState } from '../../src/state/codec.js';
 import { markCompleted, markFailed, recordArtifact } from '../../src/state/transitions.js';
@@ -174,6 +175,38 @@ describe('pipeline parser', () => {
     );
     fc.assert(
       fc.property(pipeline, (value) => cleanOutcome(() => parsePipeline(JSON.stringify(value), 'pipe.yml'))),
+      RUNS,
+    );
+  });
+});
+
+describe('k0rdent config parser', () => {
+  const valid = readFileSync('config/k0rdent-default.yaml', 'utf8');
+
+  test('mutated configs give a configuration or a located error', () => {
+    fc.assert(
+      fc.property(mutated(valid), (text) => cleanOutcome(() => parseConfig(text, 'k0rdent.yaml'))),
+      RUNS,
+    );
+  });
+
+  test('arbitrary values at every section give a configuration or a located error', () => {
+    const sections = [
+      'metadata',
+      'azure',
+      'network',
+      'vm_sizing',
+      'cluster',
+      'ssh',
+      'software',
+      'timeouts',
+      'kof',
+    ];
+    const value = fc.dictionary(fc.constantFrom(...sections, 'other'), fc.jsonValue({ maxDepth: 3 }), {
+      maxKeys: 5,
+    });
+    fc.assert(
+      fc.property(value, (config) => cleanOutcome(() => parseConfig(JSON.stringify(config), 'k0rdent.yaml'))),
       RUNS,
     );
   });
