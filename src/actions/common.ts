@@ -33,6 +33,8 @@ export async function openDeployment(inputs: CommonInputs, phase?: string): Prom
     backend: inputs.stateBackend,
     deploymentId,
     ...(inputs.githubToken === undefined ? {} : { githubToken: inputs.githubToken }),
+    ...(inputs.stateKey === undefined ? {} : { stateKey: inputs.stateKey }),
+    ...(inputs.previousStateKey === undefined ? {} : { previousStateKey: inputs.previousStateKey }),
     mode: 'remote',
     ctx,
   });

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod/mini';
 import { UserError } from '../errors.js';
+import { registerSecret } from '../secrets.js';
 import {
   DEPLOYMENT_ID_PATTERN,
   DEPLOYMENT_ID_RULE,
@@ -61,6 +62,9 @@ export interface CommonInputs {
   readonly deploymentId?: string;
   readonly stateBackend: StateBackend;
   readonly githubToken?: string;
+  /** The state-key secret (encrypts sensitive files, authenticates snapshots), and the one it replaces. */
+  readonly stateKey?: string;
+  readonly previousStateKey?: string;
 }
 
 function common(read: InputReader): CommonInputs {
@@ -79,12 +83,30 @@ function common(read: InputReader): CommonInputs {
   }
   const id = parse(read, Inputs.deploymentId, deploymentId);
   const token = text(read, Inputs.githubToken)?.trim();
+  const keys = stateKeyInputs(read);
   return {
+    ...keys,
     ...(pipeline === undefined ? {} : { pipeline }),
     ...(config === undefined ? {} : { config }),
     ...(id === undefined ? {} : { deploymentId: id }),
     stateBackend: backend as StateBackend,
     ...(token === undefined ? {} : { githubToken: token }),
+  };
+}
+
+/** The key inputs, masked the moment they are read. */
+export function stateKeyInputs(read: InputReader): { stateKey?: string; previousStateKey?: string } {
+  const stateKey = text(read, Inputs.stateKey)?.trim();
+  const previousStateKey = text(read, Inputs.previousStateKey)?.trim();
+  for (const secret of [stateKey, previousStateKey]) if (secret !== undefined) registerSecret(secret);
+  if (previousStateKey !== undefined && stateKey === undefined) {
+    throw new ActionInputError(
+      `input ${Inputs.previousStateKey} is set without ${Inputs.stateKey}: a rotation needs the new key as ${Inputs.stateKey}`,
+    );
+  }
+  return {
+    ...(stateKey === undefined ? {} : { stateKey }),
+    ...(previousStateKey === undefined ? {} : { previousStateKey }),
   };
 }
 
@@ -174,8 +196,11 @@ export function rollbackInputs(read: InputReader): RollbackInputs {
   };
 }
 
-export type StatusInputs = CommonInputs;
+export interface StatusInputs extends CommonInputs {
+  /** Upload the state again under the current state key (the end of a key rotation). */
+  readonly rekey: boolean;
+}
 
 export function statusInputs(read: InputReader): StatusInputs {
-  return common(read);
+  return { ...common(read), rekey: flag(read, Inputs.rekey) };
 }

@@ -6,6 +6,7 @@
 import * as core from './runner-commands.js';
 import { FileError, messageOf, PhaseFailedError, StateLockedError, UserError } from '../errors.js';
 import { ValidationError } from '../engine/evaluate.js';
+import { onSecretRegistered } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
 import type { ActionName, Stage } from './constants.js';
 import { completeMain, gateMain } from './gate-action.js';
@@ -22,6 +23,8 @@ export interface ActionOptions {
 }
 
 export async function runAction(name: ActionName, stage: Stage, options: ActionOptions = {}): Promise<void> {
+  // Every secret this process learns (a key input, a decrypted file) is masked by the runner too.
+  onSecretRegistered(core.setSecret);
   try {
     if (stage === 'post') {
       await persistInPost(options.phase ?? name);

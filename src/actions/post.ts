@@ -8,6 +8,7 @@ import * as core from './runner-commands.js';
 import { finishPhase } from '../engine/step.js';
 import { Session } from '../engine/session.js';
 import { silentReporter } from '../engine/reporter.js';
+import { stateKeyInputs } from './inputs.js';
 import { Inputs, States } from './constants.js';
 import { readInput } from './common.js';
 import { runnerContext } from './runner-context.js';
@@ -26,6 +27,7 @@ export async function persistInPost(what: string): Promise<void> {
     backend,
     deploymentId,
     ...(token === '' ? {} : { githubToken: token }),
+    ...stateKeyInputs(readInput),
     mode: 'working-copy',
     ctx,
   });

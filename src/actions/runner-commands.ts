@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { EOL } from 'node:os';
+import { redact } from '../secrets.js';
 
 export interface AnnotationProperties {
   readonly [key: string]: string | undefined;
@@ -22,7 +23,7 @@ export function getInput(name: string): string {
 }
 
 export function setOutput(name: string, value: string): void {
-  keyValue('OUTPUT', 'set-output', name, value);
+  keyValue('OUTPUT', 'set-output', name, redact(value));
 }
 
 export function saveState(name: string, value: string): void {
@@ -38,12 +39,26 @@ export function exportVariable(name: string, value: string): void {
   keyValue('ENV', 'set-env', name, value);
 }
 
+/** Masks a value in the runner's log from now on; the one command whose message is not redacted. */
 export function setSecret(secret: string): void {
-  issue('add-mask', {}, secret);
+  process.stdout.write(`::add-mask::${escapeData(secret)}${EOL}`);
 }
 
+/**
+ * A log line. Text that is not ours (a phase's output, an error message) must never become a
+ * workflow command: a line starting with `::` would be obeyed by the runner (set an output, stop
+ * commands, add annotations), so its second colon is broken with a zero-width space. Secrets known
+ * to this process are masked first.
+ */
 export function info(message: string): void {
-  process.stdout.write(message + EOL);
+  process.stdout.write(neutralize(redact(message)) + EOL);
+}
+
+export function neutralize(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/^(\s*):(?=:)/, '$1:\u200b'))
+    .join(EOL);
 }
 
 export function debug(message: string): void {
@@ -66,7 +81,8 @@ export function error(message: string, properties: AnnotationProperties = {}): v
 export async function appendSummary(markdown: string): Promise<void> {
   const file = process.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
-  await appendFile(file, markdown.endsWith('\n') ? markdown : markdown + EOL, 'utf8');
+  const text = redact(markdown);
+  await appendFile(file, text.endsWith('\n') ? text : text + EOL, 'utf8');
 }
 
 function keyValue(command: 'OUTPUT' | 'STATE' | 'ENV', legacy: string, name: string, value: string): void {
@@ -90,9 +106,9 @@ function issue(
 ): void {
   const props = Object.entries(properties)
     .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '')
-    .map(([key, value]) => `${key}=${escapeProperty(value)}`)
+    .map(([key, value]) => `${key}=${escapeProperty(redact(value))}`)
     .join(',');
-  process.stdout.write(`::${command}${props ? ` ${props}` : ''}::${escapeData(message)}${EOL}`);
+  process.stdout.write(`::${command}${props ? ` ${props}` : ''}::${escapeData(redact(message))}${EOL}`);
 }
 
 function escapeData(text: string): string {

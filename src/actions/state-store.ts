@@ -3,6 +3,8 @@ import * as core from './runner-commands.js';
 import { join, resolve } from 'node:path';
 import { newLane } from '../stores/artifact-naming.js';
 import { ArtifactStateStore, type StoreLog } from '../stores/artifact-store.js';
+import { keyedCodecs } from '../stores/artifact-snapshot.js';
+import { StateKey, type StateKeys } from '../stores/encryption.js';
 import { LocalStateStore, STATE_DIR_ENV } from '../stores/local-store.js';
 import type { StateStore } from '../stores/store.js';
 import { Inputs, LANE_ENV, WORK_DIR_NAME, type StateBackend } from './constants.js';
@@ -16,6 +18,8 @@ export interface OpenedStore {
   readonly stateFile: string;
   /** Uploads what is not uploaded yet (post steps); a no-op for the local backend. */
   flush(): Promise<boolean>;
+  /** Uploads everything again under the current state key; the number of files re-encrypted. */
+  rekey(): Promise<number>;
 }
 
 export interface StoreRequest {
@@ -24,6 +28,8 @@ export interface StoreRequest {
   readonly githubToken?: string;
   readonly mode: 'remote' | 'working-copy';
   readonly ctx: RunnerContext;
+  readonly stateKey?: string;
+  readonly previousStateKey?: string;
 }
 
 export const actionsStoreLog: StoreLog = {
@@ -43,7 +49,13 @@ export function openStateStore(request: StoreRequest): OpenedStore {
   const backend = resolveBackend(request.backend, ctx);
   if (backend === 'local') {
     const store = new LocalStateStore(process.env[STATE_DIR_ENV] ?? join(ctx.workspace, 'state'));
-    return { store, backend, stateFile: store.file, flush: () => Promise.resolve(false) };
+    return {
+      store,
+      backend,
+      stateFile: store.file,
+      flush: () => Promise.resolve(false),
+      rekey: () => Promise.resolve(0),
+    };
   }
   requireArtifactContext(ctx);
   if (request.githubToken === undefined) {
@@ -53,6 +65,7 @@ export function openStateStore(request: StoreRequest): OpenedStore {
     );
   }
   core.setSecret(request.githubToken);
+  const keys = stateKeys(request);
   const store = new ArtifactStateStore({
     deploymentId,
     job: { runId: ctx.runId, attempt: ctx.attempt, job: ctx.job },
@@ -64,8 +77,32 @@ export function openStateStore(request: StoreRequest): OpenedStore {
     mode: request.mode,
     log: actionsStoreLog,
     tempDir: ctx.runnerTemp,
+    ...(keys ? { codecs: keyedCodecs(deploymentId, keys) } : {}),
   });
-  return { store, backend, stateFile: store.stateFile, flush: () => store.flush() };
+  return {
+    store,
+    backend,
+    stateFile: store.stateFile,
+    flush: () => store.flush(),
+    rekey: () => store.rekey(),
+  };
+}
+
+function stateKeys(request: StoreRequest): StateKeys | undefined {
+  if (request.stateKey === undefined) return undefined;
+  const key = (secret: string, input: string) => {
+    try {
+      return StateKey.fromSecret(secret);
+    } catch (error) {
+      throw new ActionInputError(`input ${input}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  return {
+    current: key(request.stateKey, Inputs.stateKey),
+    ...(request.previousStateKey === undefined
+      ? {}
+      : { previous: key(request.previousStateKey, Inputs.previousStateKey) }),
+  };
 }
 
 /** The job's lane: made by its first step, then exported to the later steps and the post steps. */

@@ -19,6 +19,14 @@ export async function statusMain(): Promise<void> {
   } catch {
     deployment = undefined; // phases of gate/complete steps: the state alone lists them
   }
+  if (inputs.rekey) {
+    const files = await opened.state.rekey();
+    core.info(
+      opened.state.backend === 'local'
+        ? 'rekey: the local state backend keeps nothing encrypted; nothing to do'
+        : `rekey: uploaded the state again under the current state-key (${files} sensitive file(s) re-encrypted)`,
+    );
+  }
   const phases = phasesOf(deployment, opened.stored);
   core.setOutput(Outputs.state, JSON.stringify(stateJson(opened.deploymentId, opened.stored, phases)));
   await writeSummary(summaryOf(opened, opened.stored, phases, new Map(), 'status'));

@@ -124,7 +124,7 @@ test('a sensitive file recorded by a phase is refused by the artifact backend, s
   const result = await job.run('./', { phase: 'make_key', pipeline: 'p.yml' });
   expect(result.ok).toBe(false);
   expect(result.annotations.find((a) => a.level === 'error')?.message).toMatch(
-    /hub_key \(hub.key\) is recorded as sensitive.*no state encryption key is configured/,
+    /hub_key \(hub.key\) is recorded as sensitive.*no state-key is configured. Create one with `openssl rand -base64 32`/,
   );
   await job.end();
   for (const a of gh.artifacts({ runId: job.options.runId })) {

@@ -166,6 +166,8 @@ export interface RunOptions {
   readonly checkout: readonly string[];
   /** Runner environment for every job (e.g. where the stand-in's "cloud" is). */
   readonly env?: Record<string, string>;
+  /** The repository's secrets, as `${{ secrets.NAME }}` sees them. */
+  readonly secrets?: Record<string, string>;
   /** Only these jobs exist (the others are not part of the test); default all. */
   readonly jobs?: readonly string[];
   readonly eventName?: string;
@@ -251,7 +253,7 @@ function baseContext(
     needs,
     steps: {},
     vars: {},
-    secrets: {},
+    secrets: { ...(options.secrets ?? {}) },
     runner: { os: 'Linux', arch: 'X64', temp: '' },
     job: { status: 'success' },
     matrix: {},
