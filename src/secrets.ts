@@ -8,6 +8,14 @@
 const MASK = '***';
 /** Shorter fragments would mask ordinary words; GitHub ignores very short secrets too. */
 const MIN_LENGTH = 6;
+/**
+ * A line of a multi-line secret is masked on its own only when it is long enough to be key
+ * material: `apiVersion: v1` or `contexts:` in a kubeconfig would otherwise mask half the log.
+ */
+const MIN_LINE_LENGTH = 16;
+const PEM_ARMOUR = /^-----(BEGIN|END) [A-Z ]+-----$/;
+const KEY_VALUE = /^(?:- )?[\w.-]+\s*[:=]\s*(\S.*)$/;
+const KEY_MATERIAL = /^[A-Za-z0-9+/_=-]{16,}$/;
 
 const known = new Set<string>();
 let sorted: string[] = [];
@@ -25,7 +33,17 @@ export function onSecretRegistered(register: (value: string) => void): void {
  */
 export function registerSecret(value: string): void {
   const forms = new Set<string>([value, value.trim(), Buffer.from(value).toString('base64')]);
-  for (const line of value.split(/\r?\n/)) forms.add(line.trim());
+  const lines = value.split(/\r?\n/).map((line) => line.trim());
+  if (lines.length > 1) {
+    for (const line of lines) {
+      if (line.length < MIN_LINE_LENGTH || PEM_ARMOUR.test(line)) continue;
+      forms.add(line);
+      // `client-key-data: …` or `PrivateKey = …`: key material may be printed without its key
+      // (addresses and URLs beside it are not key material and stay readable).
+      const value = KEY_VALUE.exec(line)?.[1];
+      if (value !== undefined && KEY_MATERIAL.test(value)) forms.add(value);
+    }
+  }
   let added = false;
   for (const form of forms) {
     if (form.length < MIN_LENGTH || known.has(form)) continue;

@@ -25,3 +25,23 @@ test('very short values are not registered as secrets (they would mask ordinary 
   registerSecret('ab\nc');
   expect(redact('ab c')).toBe('ab c');
 });
+
+test('structural lines of a kubeconfig are not masked on their own, its key material is', () => {
+  const data =
+    'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJkekNDQVIyZ0F3SUJBZ0lCQURBS0JnZ3Foa2pPUFFRREFqQWpNU0V3';
+  const kubeconfig = `apiVersion: v1\nkind: Config\ncontexts:\n- name: admin\nusers:\n- name: admin\n  user:\n    client-key-data: ${data}\n`;
+  registerSecret(kubeconfig);
+  expect(redact('applied apiVersion: v1 kind: Config with contexts:')).toBe(
+    'applied apiVersion: v1 kind: Config with contexts:',
+  );
+  expect(redact(`client-key-data: ${data}`)).toBe('***');
+  expect(redact(`leaked ${data}`)).not.toContain(data.slice(0, 40));
+  expect(redact('-----BEGIN OPENSSH PRIVATE KEY-----')).toBe('-----BEGIN OPENSSH PRIVATE KEY-----');
+});
+
+test('addresses beside key material in a WireGuard config stay readable', () => {
+  const privateKey = 'aGVsbG8td29ybGQtcHJpdmF0ZS1rZXktbWF0ZXJpYWwxMjM=';
+  registerSecret(`[Interface]\nPrivateKey = ${privateKey}\n[Peer]\nAllowedIPs = 192.168.100.2/32\n`);
+  expect(redact(`key ${privateKey}`)).toBe('key ***');
+  expect(redact('peer 192.168.100.2/32 is up')).toBe('peer 192.168.100.2/32 is up');
+});

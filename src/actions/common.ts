@@ -1,5 +1,6 @@
 /** What every action does first: read the runner, find the deployment, open its state. */
 import * as core from './runner-commands.js';
+import { withCancellation as cancellable } from '../engine/cancellation.js';
 import { UserError } from '../errors.js';
 import type { Deployment } from '../phases/phase.js';
 import type { StateDocument } from '../state/schema.js';
@@ -62,19 +63,6 @@ export async function deploymentFor(opened: Opened): Promise<Deployment> {
 }
 
 /** Cancels the running work on SIGINT/SIGTERM (a cancelled job), so the phase is recorded as failed. */
-export async function withCancellation<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    core.info(`received ${signal}: stopping the running phase and recording it as failed`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await work(controller.signal);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+export function withCancellation<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return cancellable((message) => core.info(message), work);
 }

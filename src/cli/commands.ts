@@ -1,5 +1,6 @@
 /** The CLI's commands: each parses nothing (commander did), calls the engine, renders the result. */
 import { UserError } from '../errors.js';
+import { withCancellation } from '../engine/cancellation.js';
 import { recordArtifactFile, verifyArtifacts } from '../engine/artifacts.js';
 import { planDeployment } from '../engine/plan.js';
 import { resetDeployment } from '../engine/reset.js';
@@ -59,24 +60,6 @@ async function loadStored(store: LocalStateStore): Promise<StateDocument | undef
   return (await store.load())?.doc;
 }
 
-/** Cancels the work on SIGINT/SIGTERM (Ctrl-C, a cancelled CI job) so the phase is recorded, not lost. */
-async function withCancellation<T>(term: Output, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return;
-    term.err(`received ${signal}: stopping the running phase and recording it as failed`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    return await work(controller.signal);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
 export async function runCommand(
   options: GlobalOptions & { only?: string; until?: string; force?: boolean; json?: boolean },
 ): Promise<number> {
@@ -88,14 +71,16 @@ export async function runCommand(
   try {
     const log = options.json ? term.err : term.out;
     log(`${term.c.bold('k0rdent-deploy')} · deployment ${term.c.bold(deployment.id)} · ${store.description}`);
-    const summary = await withCancellation(term, (signal) =>
-      runDeployment(session, deployment, reporter, {
-        ...(options.only ? { only: options.only } : {}),
-        ...(options.until ? { until: options.until } : {}),
-        ...(options.force ? { force: true } : {}),
-        signal,
-        env: self.env,
-      }),
+    const summary = await withCancellation(
+      (message) => term.err(message),
+      (signal) =>
+        runDeployment(session, deployment, reporter, {
+          ...(options.only ? { only: options.only } : {}),
+          ...(options.until ? { until: options.until } : {}),
+          ...(options.force ? { force: true } : {}),
+          signal,
+          env: self.env,
+        }),
     );
     if (options.json) {
       term.out(JSON.stringify(summary, null, 2));
@@ -285,14 +270,16 @@ export async function rollbackCommand(
   const self = provideSelfCommand(options.cliPath);
   const session = await Session.open({ store, deployment, command: 'k0rdent-deploy rollback', reporter });
   try {
-    const summary = await withCancellation(term, (signal) =>
-      rollbackDeployment(session, deployment, reporter, {
-        to: options.to,
-        destroy: options.destroy ?? true,
-        ...(options.force ? { force: true } : {}),
-        signal,
-        env: self.env,
-      }),
+    const summary = await withCancellation(
+      (message) => term.err(message),
+      (signal) =>
+        rollbackDeployment(session, deployment, reporter, {
+          to: options.to,
+          destroy: options.destroy ?? true,
+          ...(options.force ? { force: true } : {}),
+          signal,
+          env: self.env,
+        }),
     );
     term.out(
       summary.steps.length === 0
@@ -336,11 +323,13 @@ async function fastRollback(
   try {
     const phase = deployment.phases.find((p) => p.name === 'setup_network');
     if (!phase) throw new Error('setup_network missing from the built-in deployment');
-    const result = await withCancellation(term, (signal) =>
-      fastDestroy(deployment, phaseContext(session, deployment, phase, reporter, signal), {
-        to,
-        commit: () => session.commit(),
-      }),
+    const result = await withCancellation(
+      (message) => term.err(message),
+      (signal) =>
+        fastDestroy(deployment, phaseContext(session, deployment, phase, reporter, signal), {
+          to,
+          commit: () => session.commit(),
+        }),
     );
     term.out(
       `resource group ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,

@@ -92,7 +92,7 @@ function buildProgram(
       stateDir: g.stateDir,
       ...(g.pipeline !== undefined ? { pipeline: g.pipeline } : {}),
       ...(g.config !== undefined ? { config: g.config } : {}),
-      onNotice: (message: string) => process.stderr.write(`notice: ${message}\n`),
+      onNotice: (message: string) => process.stderr.write(`notice: ${redact(message)}\n`),
       ...(g.color ? {} : { color: false }),
       ...(environment.cliPath !== undefined ? { cliPath: environment.cliPath } : {}),
     };

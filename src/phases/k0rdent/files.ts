@@ -12,8 +12,8 @@ import { recordArtifact, removeArtifact } from '../../state/transitions.js';
 import { writeFileAtomic } from '../../stores/atomic-file.js';
 import { digestIfExists } from '../../tools/file-digest.js';
 import { isContainedPath } from '../../state/names.js';
+import { registerSecret } from '../../secrets.js';
 import { PhaseConfigurationError, type PhaseContext } from '../phase.js';
-import { protectSecret } from './secrets.js';
 
 export interface ArtifactFile {
   readonly name: string;
@@ -24,7 +24,7 @@ export interface ArtifactFile {
 }
 
 export async function writeArtifact(context: PhaseContext, file: ArtifactFile): Promise<void> {
-  if (file.sensitive) protectSecret(file.content);
+  if (file.sensitive) registerSecret(file.content);
   await mkdir(dirname(file.path), { recursive: true, mode: file.sensitive ? 0o700 : 0o755 });
   const existing = await readIfExists(file.path);
   if (existing !== file.content)
