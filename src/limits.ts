@@ -1,7 +1,7 @@
 /**
  * Size limits on what k0rdent-deploy reads and stores, so that a hostile or runaway input is
- * refused with a message instead of exhausting memory. Configurable through the environment (the
- * actions set these from their inputs).
+ * refused with a message instead of exhausting memory. Configurable through the environment (in a
+ * workflow, `env:` on the step or the job), read where a file is about to be read or recorded.
  */
 import { UserError } from './errors.js';
 

@@ -15,6 +15,7 @@ import { FileError, UserError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { canonicalJson } from '../state/canonical.js';
 import { decodeState, encodeState } from '../state/codec.js';
+import { LIMIT_ENV, limits } from '../limits.js';
 import type { StateDocument } from '../state/schema.js';
 import { parseYaml, validateYaml } from '../state/yaml-validation.js';
 import {
@@ -139,6 +140,7 @@ export function encodeSnapshot(
 ): string {
   const stored: Record<string, StoredFile> = {};
   let total = 0;
+  const maxFileBytes = Math.min(MAX_FILE_BYTES, limits().maxArtifactBytes);
   for (const file of files) {
     const codec = file.sensitive ? codecs.sensitive : codecs.plain;
     if (!codec || (file.sensitive && !codec.encrypts)) {
@@ -148,10 +150,11 @@ export function encodeSnapshot(
           CREATE_KEY_ADVICE,
       );
     }
-    if (file.bytes.length > MAX_FILE_BYTES) {
+    if (file.bytes.length > maxFileBytes) {
       throw new UserError(
         `artifact ${file.name} (${file.path}) is ${file.bytes.length} bytes; the artifact state backend ` +
-          `carries files of at most ${MAX_FILE_BYTES} bytes. Keep large files out of the recorded artifacts.`,
+          `carries files of at most ${maxFileBytes} bytes (the smaller of ${MAX_FILE_BYTES} and ` +
+          `${LIMIT_ENV.maxArtifactBytes}). Keep large files out of the recorded artifacts.`,
       );
     }
     total += file.bytes.length;
@@ -207,7 +210,7 @@ export function decodeSnapshot(
     ]);
   }
   const authenticated = authenticate(envelope, where, codecs.keys);
-  const decoded = decodeState(envelope.state, `${where} (state)`);
+  const decoded = decodeState(envelope.state, `${where} (state)`, limits().maxStateBytes);
   if (decoded.kind !== 'current') {
     throw new FileError(where, [
       { path: 'state', message: 'holds an upstream-format state; expected schema 2' },

@@ -23,6 +23,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { latestStamp, liveArtifacts } from '../state/document.js';
 import { decodeState, encodeState } from '../state/codec.js';
+import { limits } from '../limits.js';
 import { mergeAll, mergeDocuments } from '../state/merge.js';
 import type { StateDocument } from '../state/schema.js';
 import { digestIfExists } from '../tools/file-digest.js';
@@ -424,7 +425,7 @@ export class ArtifactStateStore implements StateStore {
       throw error;
     }
     if (this.working?.text === text) return this.working.doc;
-    const decoded = decodeState(text, this.stateFile);
+    const decoded = decodeState(text, this.stateFile, limits().maxStateBytes);
     if (decoded.kind !== 'current')
       throw new UserError(`${this.stateFile} is not a schema-2 state working copy`);
     this.working = { text, doc: decoded.doc };

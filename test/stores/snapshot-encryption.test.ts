@@ -157,3 +157,24 @@ test('a snapshot whose state points a file outside the workspace is refused befo
     /artifacts\.hub_key\.path: expected a relative path inside the working directory/,
   );
 });
+
+describe('configured size limits', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  test('a file over K0RDENT_MAX_ARTIFACT_BYTES is not put into a snapshot', () => {
+    process.env.K0RDENT_MAX_ARTIFACT_BYTES = '16';
+    expect(() => encodeSnapshot(doc, files, writer, keyed)).toThrow(
+      /artifact hub_key \(state\/hub_key\) is \d+ bytes; .* at most 16 bytes .*K0RDENT_MAX_ARTIFACT_BYTES/,
+    );
+  });
+
+  test('a downloaded snapshot whose state is over K0RDENT_MAX_STATE_BYTES is refused unread', () => {
+    process.env.K0RDENT_MAX_STATE_BYTES = '200';
+    expect(() => decodeSnapshot(sealed, 'snapshot k0rdent-state-demo', 'demo', keyed)).toThrow(
+      /snapshot k0rdent-state-demo \(state\).*over the limit of 200 bytes/,
+    );
+  });
+});
