@@ -1,7 +1,8 @@
 /**
- * Runner tool installation with the real @actions/tool-cache: a download from a loopback server, the
- * runner's tool cache on the second call, a binary found inside a tarball. (No Actions cache service
- * runs here, so the cache step is skipped as it is on a runner without one.)
+ * Runner tool installation with the real @actions/tool-cache and @actions/cache: a download from a
+ * loopback server, the runner's tool cache on the second call, a binary found inside a tarball, and
+ * on a fresh runner of a later run the Actions cache (the emulator's CacheService over Azurite)
+ * instead of a second download.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,9 +10,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator/index.js';
 import { downloadUrl, installTool, platformOf } from '../../src/tools/tool-install.js';
 
 let root: string;
+let gh: ActionsEmulator;
 let server: Server;
 let base: string;
 const served: string[] = [];
@@ -34,16 +37,38 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  process.env.RUNNER_TOOL_CACHE = join(root, 'toolcache');
-  process.env.RUNNER_TEMP = join(root, 'temp');
-  delete process.env.ACTIONS_CACHE_URL;
-  delete process.env.ACTIONS_RESULTS_URL;
+  gh = await startActionsEmulator();
+  // The clients report on stdout (progress, and their own ::warning:: lines); keep it for the asserts.
+  process.stdout.write = (chunk: string | Uint8Array) => {
+    printed.push(chunk.toString());
+    return true;
+  };
+  freshRunner({ runId: 1 });
 });
 
 afterAll(async () => {
+  process.stdout.write = restoreStdout;
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await gh.stop();
   rmSync(root, { recursive: true, force: true });
 });
+
+const restoreStdout = process.stdout.write.bind(process.stdout);
+const printed: string[] = [];
+const saved = { ...process.env };
+
+/** A new runner machine: empty tool cache and temp folder (same paths, as on hosted runners). */
+function freshRunner(options: { runId: number; cacheService?: boolean }): void {
+  process.env = { ...saved, ...gh.runnerEnv({ runId: options.runId, job: 'cluster' }) };
+  if (options.cacheService === false) delete process.env.ACTIONS_RESULTS_URL;
+  process.env.RUNNER_TOOL_CACHE = join(root, 'toolcache');
+  process.env.RUNNER_TEMP = join(root, 'temp');
+  process.env.GITHUB_WORKSPACE = join(root, 'workspace');
+  for (const dir of ['toolcache', 'temp', 'workspace']) {
+    rmSync(join(root, dir), { recursive: true, force: true });
+    mkdirSync(join(root, dir));
+  }
+}
 
 test('the URL template is filled with version, os and arch', () => {
   const { os, arch } = platformOf();
@@ -56,18 +81,59 @@ test('the URL template is filled with version, os and arch', () => {
   ).toBe(`https://x/v0.30.1/k0sctl-${os}-${arch}`);
 });
 
-test('k0sctl is downloaded once, then found in the tool cache', async () => {
-  const spec = {
-    name: 'k0sctl' as const,
-    version: '0.30.1',
-    urlTemplate: `${base}/k0sctl/v{version}/k0sctl-{os}-{arch}`,
-  };
-  const first = await installTool(spec);
+const k0sctl = () => ({
+  name: 'k0sctl' as const,
+  version: '0.30.1',
+  urlTemplate: `${base}/k0sctl/v{version}/k0sctl-{os}-{arch}`,
+});
+const downloads = () => served.filter((url) => url.startsWith('/k0sctl')).length;
+
+test('k0sctl is downloaded once and saved to the Actions cache, then found in the tool cache', async () => {
+  const first = await installTool(k0sctl());
   expect(first.source).toBe('download');
   expect(execFileSync(join(first.dir, 'k0sctl')).toString()).toBe('k0sctl v0.30.1\n');
-  const second = await installTool(spec);
+  const entries = gh.cacheEntries();
+  expect(entries).toHaveLength(1);
+  expect(entries[0]).toMatchObject({
+    finalized: true,
+    key: expect.stringMatching(/^k0rdent-deploy-tool-k0sctl-0\.30\.1-/),
+  });
+
+  const second = await installTool(k0sctl());
   expect(second).toEqual({ dir: first.dir, source: 'tool-cache' });
-  expect(served.filter((url) => url.startsWith('/k0sctl'))).toHaveLength(1);
+  expect(downloads()).toBe(1);
+});
+
+test('a fresh runner of a later run restores k0sctl from the Actions cache, not the network', async () => {
+  freshRunner({ runId: 2 });
+  const warnings: string[] = [];
+  const restored = await installTool(k0sctl(), (message) => warnings.push(message));
+  expect(warnings).toEqual([]);
+  expect(restored.source).toBe('actions-cache');
+  expect(execFileSync(join(restored.dir, 'k0sctl')).toString()).toBe('k0sctl v0.30.1\n');
+  expect(downloads()).toBe(1);
+  expect(gh.requests.count({ service: 'twirp', operation: 'GetCacheEntryDownloadURL' })).toBe(2);
+  expect(gh.cacheEntries()).toHaveLength(1); // nothing saved again
+});
+
+test('a cache service that refuses is a runner warning; the tool is downloaded', async () => {
+  freshRunner({ runId: 3 });
+  gh.failNext({ service: 'twirp', operation: 'GetCacheEntryDownloadURL', status: 403, times: 1 });
+  const warnings: string[] = [];
+  const installed = await installTool(k0sctl(), (message) => warnings.push(message));
+  expect(installed.source).toBe('download');
+  // @actions/cache turns a failed restore into its own runner warning and a miss.
+  expect(printed.join('')).toMatch(/::warning::Failed to restore: .*403/);
+  expect(warnings).toEqual([]);
+  expect(downloads()).toBe(2);
+});
+
+test('without a cache service (self-hosted, no results URL) the tool is downloaded', async () => {
+  freshRunner({ runId: 4, cacheService: false });
+  const before = gh.requests.count({ service: 'twirp' });
+  const installed = await installTool(k0sctl());
+  expect(installed.source).toBe('download');
+  expect(gh.requests.count({ service: 'twirp' })).toBe(before);
 });
 
 test('helm comes out of its tarball', async () => {

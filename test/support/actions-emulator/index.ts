@@ -1,7 +1,7 @@
 /**
  * A loopback emulator of GitHub's artifact backend, good enough for the real @actions/artifact
- * 6.2.1 client: the results service (Twirp), the REST artifact endpoints (`findBy`, cross-run
- * lookup) and blob storage (a real Azurite behind a logging proxy). Each part listens on its own
+ * 6.2.1 and @actions/cache 6.3 clients: the results service (Twirp: artifacts and cache v2), the
+ * REST artifact endpoints (`findBy`, cross-run lookup) and blob storage (a real Azurite behind a logging proxy). Each part listens on its own
  * 127.0.0.1 port, as they are separate hosts on GitHub.
  *
  *   const gh = await startActionsEmulator({ owner: 'acme', repo: 'infra' });
@@ -22,12 +22,14 @@ import { instrumentedListener } from './instrumented-listener.js';
 import { RequestLog } from './request-log.js';
 import { matchRestRoute, RestApi, sendRestError } from './rest-api.js';
 import { mintRuntimeToken } from './runtime-token.js';
-import { sendTwirpError, TWIRP_PREFIX, TwirpService } from './twirp-service.js';
+import { CacheService, type CacheEntry } from './cache-service.js';
+import { handleTwirp, sendTwirpError, twirpRoute, TwirpService } from './twirp-service.js';
 import type { ArtifactStatus, JobRef, StoredArtifact } from './types.js';
 
 export type { DelaySpec, FailSpec, ResetSpec } from './faults.js';
 export type { DuplicateNameScope } from './artifact-registry.js';
 export type { RequestLog } from './request-log.js';
+export type { CacheEntry } from './cache-service.js';
 export { mintRuntimeToken, checkRuntimeToken, backendIdsFor } from './runtime-token.js';
 export type * from './types.js';
 
@@ -80,6 +82,8 @@ export interface ActionsEmulator {
   pendingFaults(): number;
   /** Everything uploaded so far, newest first. */
   artifacts(filter?: ArtifactFilter): StoredArtifact[];
+  /** Actions cache entries (reserved and finalized), oldest first. */
+  cacheEntries(): CacheEntry[];
   /** The stored bytes of an artifact (zip or raw file), or undefined if no blob was committed. */
   artifactBytes(id: number): Promise<Buffer | undefined>;
   stop(): Promise<void>;
@@ -124,17 +128,20 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
       crossAttemptRuntimeAccess: options.crossAttemptRuntimeAccess ?? false,
       signedUrlTtlMs: SIGNED_URL_TTL_MS,
     });
+    const cache = new CacheService(blobs, SIGNED_URL_TTL_MS);
     const resultsServer = createServer(
       instrumentedListener({
         log,
         faults,
         classify: (_req, url) => ({
           service: 'twirp',
-          operation: url.pathname.startsWith(TWIRP_PREFIX)
-            ? url.pathname.slice(TWIRP_PREFIX.length)
-            : 'unknown',
+          operation: twirpRoute(url.pathname)?.method ?? 'unknown',
         }),
-        handle: (req, res, url) => twirp.handle(req, res, url),
+        handle: (req, res, url) =>
+          handleTwirp(req, res, url, {
+            ArtifactService: (method, caller, body) => twirp.dispatch(method, caller, body),
+            CacheService: (method, caller, body) => cache.dispatch(method, caller, body),
+          }),
         sendError: (res, _c, status, message, headers) => {
           sendTwirpError(res, status, message, headers);
         },
@@ -197,6 +204,8 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
           GITHUB_SHA: '0'.repeat(40),
           GITHUB_ACTOR: 'emulator',
           GITHUB_RETENTION_DAYS: '90',
+          // What hosted runners set: @actions/cache then talks to the results service (CacheService).
+          ACTIONS_CACHE_SERVICE_V2: 'True',
         };
       },
       requests: log,
@@ -219,6 +228,7 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
           ...(filter.runId === undefined ? {} : { runId: filter.runId }),
           ...(filter.name === undefined ? {} : { name: filter.name }),
         }),
+      cacheEntries: () => cache.entries().map((entry) => ({ ...entry })),
       artifactBytes: async (id) => {
         const artifact = registry.get(id);
         return artifact && (await blobs.read(artifact.blobName))?.bytes;

@@ -13,7 +13,60 @@ import { HttpError, readBody, sendJson } from './http-io.js';
 import { backendIdsFor, checkRuntimeToken, parseBackendIds } from './runtime-token.js';
 import type { JobRef, StoredArtifact } from './types.js';
 
-export const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.ArtifactService/';
+/** Every results-service Twirp path starts so; then `<Service>/<Method>`. */
+export const TWIRP_PACKAGE_PREFIX = '/twirp/github.actions.results.api.v1.';
+export const TWIRP_PREFIX = `${TWIRP_PACKAGE_PREFIX}ArtifactService/`;
+
+/** A Twirp service's methods, called with the caller's job (from its runtime token) and the body. */
+export type TwirpDispatch = (method: string, caller: JobRef, body: unknown) => Promise<object>;
+
+/** `<Service>/<Method>` of a results-service path, or undefined for any other path. */
+export function twirpRoute(pathname: string): { service: string; method: string } | undefined {
+  if (!pathname.startsWith(TWIRP_PACKAGE_PREFIX)) return undefined;
+  const [service, method, ...rest] = pathname.slice(TWIRP_PACKAGE_PREFIX.length).split('/');
+  return service && method && rest.length === 0 ? { service, method } : undefined;
+}
+
+/**
+ * What every results-service call goes through: POST, a valid runtime token, a JSON body; then the
+ * named service's method.
+ */
+export async function handleTwirp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  services: Readonly<Record<string, TwirpDispatch>>,
+): Promise<void> {
+  const route = twirpRoute(url.pathname);
+  const dispatch = route ? services[route.service] : undefined;
+  if (req.method !== 'POST' || !route || !dispatch) {
+    req.resume();
+    sendTwirpError(res, 404, `no handler for ${req.method ?? '?'} ${url.pathname}`);
+    return;
+  }
+  const auth = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+  const token = auth?.[1]
+    ? checkRuntimeToken(auth[1])
+    : { ok: false as const, reason: 'missing bearer token' };
+  if (!token.ok) {
+    req.resume();
+    sendTwirpError(res, 401, token.reason);
+    return;
+  }
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    req.resume();
+    sendTwirpError(res, 404, 'only application/json is supported'); // Twirp: bad_route for other types
+    return;
+  }
+  const text = (await readBody(req)).toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body is not JSON');
+  }
+  sendJson(res, 200, await dispatch(route.method, token.job, body));
+}
 
 export interface TwirpOptions {
   /**
@@ -81,49 +134,18 @@ export class TwirpService {
     private readonly options: TwirpOptions,
   ) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = url.pathname.slice(TWIRP_PREFIX.length);
-    if (req.method !== 'POST' || !url.pathname.startsWith(TWIRP_PREFIX)) {
-      sendTwirpError(res, 404, `no handler for ${req.method ?? '?'} ${url.pathname}`);
-      return;
-    }
-    const auth = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
-    const token = auth?.[1]
-      ? checkRuntimeToken(auth[1])
-      : { ok: false as const, reason: 'missing bearer token' };
-    if (!token.ok) {
-      req.resume();
-      sendTwirpError(res, 401, token.reason);
-      return;
-    }
-    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
-      req.resume();
-      sendTwirpError(res, 404, 'only application/json is supported'); // Twirp: bad_route for other types
-      return;
-    }
-    const text = (await readBody(req)).toString('utf8');
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'body is not JSON');
-    }
-    const reply = await this.#dispatch(method, token.job, body);
-    sendJson(res, 200, reply);
-  }
-
-  async #dispatch(method: string, caller: JobRef, body: unknown): Promise<object> {
+  async dispatch(method: string, caller: JobRef, body: unknown): Promise<object> {
     switch (method) {
       case 'CreateArtifact':
-        return this.#create(caller, parse(CreateArtifactRequest, body));
+        return this.#create(caller, parseRequest(CreateArtifactRequest, body));
       case 'FinalizeArtifact':
-        return this.#finalize(caller, parse(FinalizeArtifactRequest, body));
+        return this.#finalize(caller, parseRequest(FinalizeArtifactRequest, body));
       case 'ListArtifacts':
-        return this.#list(caller, parse(ListArtifactsRequest, body));
+        return this.#list(caller, parseRequest(ListArtifactsRequest, body));
       case 'GetSignedArtifactURL':
-        return this.#signedUrl(caller, parse(NamedArtifactRequest, body));
+        return this.#signedUrl(caller, parseRequest(NamedArtifactRequest, body));
       case 'DeleteArtifact':
-        return this.#delete(caller, parse(NamedArtifactRequest, body));
+        return this.#delete(caller, parseRequest(NamedArtifactRequest, body));
       default:
         throw new HttpError(404, `no such method: ${method}`);
     }
@@ -200,7 +222,7 @@ export class TwirpService {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+export function parseRequest<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const result = schema.safeParse(body);
   if (!result.success) throw new HttpError(400, `invalid request: ${z.prettifyError(result.error)}`);
   return result.data;
