@@ -93,7 +93,14 @@ export class AzureGateway {
       ]);
     const clientOptions = {
       userAgentOptions: { userAgentPrefix: 'k0rdent-deploy' },
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      // The token's audience is the cloud's Resource Manager (a sovereign cloud's, when configured);
+      // the clients would otherwise ask for the public cloud's.
+      ...(options.endpoint
+        ? {
+            endpoint: options.endpoint,
+            credentials: { scopes: [`${options.endpoint.replace(/\/+$/, '')}/.default`] },
+          }
+        : {}),
       ...options.clientOptions,
     };
     return new AzureGateway(

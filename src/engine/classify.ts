@@ -3,6 +3,7 @@
  * re-run is likely to help. Exit codes 75 (EX_TEMPFAIL) and 78 (EX_CONFIG) from sysexits.h let a
  * user's script state its class; otherwise the message and output tail are matched.
  */
+import { AzureLoginError } from '../azure/credential.js';
 import { messageOf } from '../errors.js';
 import { redact } from '../secrets.js';
 import { CommandFailedError, PhaseConfigurationError, TransientPhaseError } from '../phases/phase.js';
@@ -26,6 +27,13 @@ export function classifyFailure(error: unknown): PhaseError {
 function classify(error: unknown): PhaseError {
   if (error instanceof PhaseConfigurationError) return { message: error.message, class: 'config' };
   if (error instanceof TransientPhaseError) return { message: error.message, class: 'transient' };
+  if (error instanceof AzureLoginError) {
+    // An unreachable login endpoint is worth a re-run; a refused login is not.
+    return {
+      message: error.message,
+      class: classifyText(error.message) === 'transient' ? 'transient' : 'config',
+    };
+  }
   if (error instanceof CommandFailedError) {
     const tail = error.outputTail.filter((line) => line.trim() !== '').slice(-TAIL_IN_MESSAGE);
     const message = [error.message, ...tail.map((line) => `  ${line}`)].join('\n');

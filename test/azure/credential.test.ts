@@ -1,5 +1,5 @@
 /** Which credential is used where, and the ownership tags every resource carries. */
-import { credentialKind } from '../../src/azure/credential.js';
+import { authorityOptions, credentialKind, loginAdvice } from '../../src/azure/credential.js';
 import { isFailedOperation, isNotFound, isRetryable } from '../../src/azure/errors.js';
 import { ownershipTags } from '../../src/azure/tags.js';
 
@@ -41,4 +41,21 @@ test('SDK error shapes: RestError-like by status and code, failed operations by 
   expect(
     isFailedOperation(Object.assign(new Error('The long-running operation has failed'), { statusCode: 400 })),
   ).toBe(false);
+});
+
+test('an explicit authority host is trusted as given; none leaves the public cloud with discovery', () => {
+  expect(authorityOptions({ AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' })).toEqual({
+    authorityHost: 'https://login.microsoftonline.us',
+    disableInstanceDiscovery: true,
+  });
+  expect(authorityOptions({})).toEqual({});
+});
+
+test('a failed login outside OIDC says how to sign in, locally and on a runner', () => {
+  expect(loginAdvice('default', {}, 'no credential')).toBe(
+    'Azure login failed: no credential. Sign in with `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET.',
+  );
+  expect(loginAdvice('default', { GITHUB_ACTIONS: 'true' }, 'no credential')).toContain(
+    '`permissions: id-token: write`',
+  );
 });

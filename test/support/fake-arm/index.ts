@@ -31,6 +31,8 @@ export interface FakeArmOptions {
   readonly pageSize?: number;
   /** What `resourceSkus.list()` reports and VM placement checks (default: three sizes in westus2 zones 1-3). */
   readonly vmSkus?: readonly VmSkuOffer[];
+  /** Which bearer tokens are valid (e.g. those a fake Entra ID issued); default any. */
+  readonly acceptToken?: (token: string) => boolean;
 }
 
 /** Structurally compatible with the options of every modular `@azure/arm-*` client. */
@@ -73,7 +75,7 @@ export interface FakeArm {
   readonly caCertPem: string;
   /** For `NODE_EXTRA_CA_CERTS` of child processes. */
   readonly caCertPath: string;
-  /** Returns a static bearer token; the fake accepts any bearer token. */
+  /** Returns a static bearer token, which the fake accepts unless `acceptToken` says otherwise. */
   readonly credential: TokenCredential;
   readonly clientOptions: FakeArmClientOptions;
   /** Spread into the options of a long-running call: the SDK's poll interval is per operation only. */
@@ -122,6 +124,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       faults,
       log: (record) => requests.push(record),
       tls: { key: certificate.keyPem, cert: certificate.certPem },
+      ...(options.acceptToken ? { acceptToken: options.acceptToken } : {}),
     });
     endpoint = `https://127.0.0.1:${server.port}`;
 

@@ -18,6 +18,8 @@ export interface ServerDependencies {
   readonly faults: FaultPlan;
   readonly log: (record: RequestRecord) => void;
   readonly tls: { readonly key: string; readonly cert: string };
+  /** Whether a bearer token is valid; absent: any bearer token is. */
+  readonly acceptToken?: (token: string) => boolean;
 }
 
 export interface RunningServer {
@@ -57,9 +59,8 @@ function parseJson(text: string): JsonObject | undefined {
   return parsed;
 }
 
-function hasBearerToken(request: IncomingMessage): boolean {
-  const header = request.headers.authorization;
-  return header !== undefined && /^Bearer\s+\S+/i.test(header);
+function bearerToken(request: IncomingMessage): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 export async function startServer(deps: ServerDependencies): Promise<RunningServer> {
@@ -75,17 +76,25 @@ export async function startServer(deps: ServerDependencies): Promise<RunningServ
     try {
       const text = await readBody(request);
       if (deps.faults.latencyMs > 0) await sleep(deps.faults.latencyMs);
-      const authorized = hasBearerToken(request);
+      const token = bearerToken(request);
+      const authorized = token !== undefined && (deps.acceptToken?.(token) ?? true);
       // Faults apply to requests that got past authentication, as throttling does in ARM.
       const failure = authorized ? deps.faults.takeRequestFailure({ method, path }) : undefined;
       if (!authorized) {
         reply = {
           status: 401,
-          body: new ArmError(
-            401,
-            'AuthenticationFailed',
-            'Authentication failed. The Authorization header is missing.',
-          ).body(),
+          body:
+            token === undefined
+              ? new ArmError(
+                  401,
+                  'AuthenticationFailed',
+                  'Authentication failed. The Authorization header is missing.',
+                ).body()
+              : new ArmError(
+                  401,
+                  'InvalidAuthenticationToken',
+                  'The access token is invalid: it was not issued by the expected authority.',
+                ).body(),
         };
       } else if (failure !== undefined) {
         injected = true;
