@@ -149,7 +149,10 @@ export class CreateVms extends K0rdentPhase {
         vm = await this.awaitSettled(context, azure, host.name);
         continue;
       }
-      if (vm?.provisioningState === 'Succeeded') return tries === 0 ? 'kept' : 'created';
+      if (vm?.provisioningState === 'Succeeded') {
+        if (tries === 0) this.warnIfResized(context, host, vm);
+        return tries === 0 ? 'kept' : 'created';
+      }
       if (tries >= MAX_PROVISIONING_TRIES) {
         throw new TransientPhaseError(
           `${host.name} failed to provision ${MAX_PROVISIONING_TRIES} times; last: ${lastError}`,
@@ -172,6 +175,20 @@ export class CreateVms extends K0rdentPhase {
         vm = { name: host.name, provisioningState: 'Failed', zone: host.zone, size: host.size, tags: {} };
       }
     }
+  }
+
+  /**
+   * A size change is not applied to a VM that exists: a resize deallocates and restarts the node, which
+   * a re-run should not do to a live cluster unasked. Saying so beats a silent mismatch.
+   */
+  private warnIfResized(context: PhaseContext, host: HostPlan, vm: VmSummary): void {
+    if (vm.size === undefined || vm.size.toLowerCase() === host.size.toLowerCase()) return;
+    const key = host.role === 'controller' ? 'vm_sizing.controller.size' : 'vm_sizing.worker.size';
+    context.output.warn(
+      `${host.name} is ${vm.size} but ${key} is ${host.size}: existing VMs are not resized (a resize ` +
+        `restarts the node). Resize it in Azure, or replace the VMs: roll back to create_vms with its undo ` +
+        `(rollback --to create_vms; in Actions, destroy: true), then run again.`,
+    );
   }
 
   private async createVm(

@@ -37,7 +37,12 @@ export interface Harness {
   readonly stateDir: string;
   readonly warnings: string[];
   deployment(topology?: Topology, overrides?: Record<string, unknown>): Deployment;
-  run(options?: { topology?: Topology; signal?: AbortSignal; only?: string }): Promise<RunSummary>;
+  run(options?: {
+    topology?: Topology;
+    signal?: AbortSignal;
+    only?: string;
+    overrides?: Record<string, unknown>;
+  }): Promise<RunSummary>;
   rollback(
     to: string,
     options?: { destroy?: boolean; force?: boolean; topology?: Topology },
@@ -112,8 +117,8 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
     stateDir,
     warnings,
     deployment,
-    run: ({ topology, signal, only } = {}) => {
-      const d = deployment(topology);
+    run: ({ topology, signal, only, overrides } = {}) => {
+      const d = deployment(topology, overrides);
       return withSession(d, (session) =>
         runDeployment(session, d, reporter, { ...(signal ? { signal } : {}), ...(only ? { only } : {}) }),
       );

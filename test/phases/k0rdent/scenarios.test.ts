@@ -204,6 +204,18 @@ describe('resuming and drift', () => {
     expect(after['k0s-worker-3']?.ip).toBe('192.168.100.16');
   });
 
+  test('a changed worker size is not applied to existing VMs, and the run says so', async () => {
+    await h.run();
+    h.arm.clearRequests();
+    const summary = await h.run({ overrides: { vm_sizing: { worker: { size: 'Standard_D2s_v5' } } } });
+    expect(summary.failed).toBeUndefined();
+    expect(decisions(summary)).toMatchObject({ create_vms: 'run' });
+    expect(h.vmPuts().size).toBe(0);
+    const resized = h.warnings.filter((w) => w.includes('existing VMs are not resized'));
+    expect(resized.map((w) => w.split(' ')[0]).sort()).toEqual(['k0s-worker-1', 'k0s-worker-2']);
+    expect(resized[0]).toContain('is Standard_B2s but vm_sizing.worker.size is Standard_D2s_v5');
+  });
+
   test('a resource group deleted outside: setup_network and everything after it run again', async () => {
     await h.run();
     h.arm.faults.deleteResourceGroupOutside(RG);
