@@ -31,13 +31,14 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     displayName: 'Prepare deployment',
     needs: [],
     runnerScoped: false,
+    // The host names (from the counts), their WireGuard addresses and the SSH key: not sizes, zones
+    // or location, so changing those does not redo keys and cloud-init and everything after them.
     configKeys: [
-      'azure.location',
-      ...sizing,
-      ...topology,
+      'cluster.controllers.count',
+      'cluster.workers.count',
       'network.wireguard_network',
       'network.wireguard_port',
-      'ssh.username',
+      'ssh.key_comment',
     ],
   },
   {

@@ -164,7 +164,9 @@ export async function startFakeIdentity(options: FakeIdentityOptions): Promise<F
         !(form.get('scope') ?? '').endsWith('/.default') && 'scope must end in /.default',
       ].filter((problem): problem is string => typeof problem === 'string');
       if (problems.length > 0) {
-        return void record(json(res, 400, { error: 'invalid_client', error_description: problems.join('; ') }));
+        return void record(
+          json(res, 400, { error: 'invalid_client', error_description: problems.join('; ') }),
+        );
       }
       const accessToken = `entra-${randomBytes(16).toString('hex')}`;
       accessTokens.add(accessToken);

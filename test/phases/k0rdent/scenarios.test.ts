@@ -209,7 +209,12 @@ describe('resuming and drift', () => {
     h.arm.clearRequests();
     const summary = await h.run({ overrides: { vm_sizing: { worker: { size: 'Standard_D2s_v5' } } } });
     expect(summary.failed).toBeUndefined();
-    expect(decisions(summary)).toMatchObject({ create_vms: 'run' });
+    // Keys, cloud-init and the network do not depend on sizes: they stay as they are.
+    expect(decisions(summary)).toMatchObject({
+      prepare_deployment: 'skip',
+      setup_network: 'skip',
+      create_vms: 'run',
+    });
     expect(h.vmPuts().size).toBe(0);
     const resized = h.warnings.filter((w) => w.includes('existing VMs are not resized'));
     expect(resized.map((w) => w.split(' ')[0]).sort()).toEqual(['k0s-worker-1', 'k0s-worker-2']);
