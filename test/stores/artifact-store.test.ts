@@ -226,6 +226,34 @@ test('a later run finds the newest run that wrote the deployment, by the name of
   );
 });
 
+test("a fork's pull-request run cannot plant state: its snapshots are never read", async () => {
+  const own = { runId: 150, attempt: 1, job: 'deploy' };
+  const mine = openStore(own, 'aaaaaaaa', 'remote', 'planted');
+  await asJob(own, () => mine.store.load());
+  await asJob(own, () => mine.store.save(markCompleted(fresh(own, 'planted'), 'one', stamp(own), undefined)));
+
+  // A pull request from a fork runs in this repository and may upload artifacts of any name.
+  const fork = { runId: 151, attempt: 1, job: 'deploy' };
+  gh.markRunFromFork(fork.runId);
+  const theirs = openStore(fork, 'ffffffff', 'remote', 'planted');
+  const seen = await asJob(fork, () => theirs.store.load());
+  const planted = markCompleted(
+    markCompleted(seen!.doc, 'two', stamp(fork), undefined),
+    'three',
+    stamp(fork),
+    undefined,
+  );
+  await asJob(fork, () => theirs.store.save(planted));
+  expect(gh.artifacts({ runId: fork.runId }).length).toBeGreaterThan(0);
+
+  const next = { runId: 152, attempt: 1, job: 'deploy' };
+  const later = openStore(next, 'cccccccc', 'remote', 'planted');
+  const loaded = await asJob(next, () => later.store.load());
+  expect(loaded?.doc.phases.one?.status).toBe('completed');
+  expect(loaded?.doc.phases.two?.status).toBe('pending');
+  expect(loaded?.doc.phases.three?.status).toBe('pending');
+});
+
 test('recorded files travel with the state and are restored, checksum verified, in a later job', async () => {
   const producer = { runId: 150, attempt: 1, job: 'infra' };
   const p = openStore(producer, 'aaaaaaaa', 'remote', 'files');

@@ -82,6 +82,8 @@ export interface ActionsEmulator {
   pendingFaults(): number;
   /** Everything uploaded so far, newest first. */
   artifacts(filter?: ArtifactFilter): StoredArtifact[];
+  /** Makes a run one of a pull request from a fork (what REST shows as its head repository). */
+  markRunFromFork(runId: number): void;
   /** Actions cache entries (reserved and finalized), oldest first. */
   cacheEntries(): CacheEntry[];
   /** The stored bytes of an artifact (zip or raw file), or undefined if no blob was committed. */
@@ -228,6 +230,9 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
           ...(filter.runId === undefined ? {} : { runId: filter.runId }),
           ...(filter.name === undefined ? {} : { name: filter.name }),
         }),
+      markRunFromFork: (runId) => {
+        rest.forkRuns.add(runId);
+      },
       cacheEntries: () => cache.entries().map((entry) => ({ ...entry })),
       artifactBytes: async (id) => {
         const artifact = registry.get(id);

@@ -108,7 +108,14 @@ function pagination(url: URL): { perPage: number; page: number } {
   };
 }
 
+/** The repository's id in REST answers; a fork's head repository gets another. */
+const REPOSITORY_ID = 1;
+const FORK_REPOSITORY_ID = 2;
+
 export class RestApi {
+  /** Runs of pull requests from a fork: their artifacts show the fork as head repository. */
+  readonly forkRuns = new Set<number>();
+
   constructor(
     private readonly registry: ArtifactRegistry,
     private readonly blobs: BlobStorage,
@@ -199,8 +206,8 @@ export class RestApi {
       expires_at: a.expiresAt.toISOString(),
       workflow_run: {
         id: a.runId,
-        repository_id: 1,
-        head_repository_id: 1,
+        repository_id: REPOSITORY_ID,
+        head_repository_id: this.forkRuns.has(a.runId) ? FORK_REPOSITORY_ID : REPOSITORY_ID,
         head_branch: 'main',
         head_sha: '0'.repeat(40),
       },
