@@ -61,6 +61,21 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * The runner's `::add-mask::` command, also how a phase's process (a script, or the CLI inside one)
+ * hands a secret to the engine that runs it: one line, with `%`, CR and LF escaped.
+ */
+export function maskCommand(value: string): string {
+  return `::add-mask::${value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`;
+}
+
+/** The secret a `::add-mask::` line hands over, or undefined for any other line. */
+export function parseMaskCommand(line: string): string | undefined {
+  const match = /^\s*::add-mask::(.*)$/.exec(line);
+  if (match?.[1] === undefined) return undefined;
+  return match[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
 /** For tests: forget everything registered. */
 export function resetSecretsForTests(): void {
   known.clear();

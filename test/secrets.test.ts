@@ -1,4 +1,11 @@
-import { onSecretRegistered, redact, registerSecret, resetSecretsForTests } from '../src/secrets.js';
+import {
+  maskCommand,
+  onSecretRegistered,
+  parseMaskCommand,
+  redact,
+  registerSecret,
+  resetSecretsForTests,
+} from '../src/secrets.js';
 
 afterEach(() => resetSecretsForTests());
 
@@ -44,4 +51,12 @@ test('addresses beside key material in a WireGuard config stay readable', () => 
   registerSecret(`[Interface]\nPrivateKey = ${privateKey}\n[Peer]\nAllowedIPs = 192.168.100.2/32\n`);
   expect(redact(`key ${privateKey}`)).toBe('key ***');
   expect(redact('peer 192.168.100.2/32 is up')).toBe('peer 192.168.100.2/32 is up');
+});
+
+test('a mask command survives the trip through one line, whatever the secret holds', () => {
+  const secret = 'line one %0A\nline two\r\n100%';
+  const line = maskCommand(secret);
+  expect(line.split('\n')).toHaveLength(1);
+  expect(parseMaskCommand(line)).toBe(secret);
+  expect(parseMaskCommand('::warning::not a mask')).toBeUndefined();
 });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors.js';
 import { ValidationError } from '../engine/evaluate.js';
-import { onSecretRegistered, redact } from '../secrets.js';
+import { maskCommand, onSecretRegistered, redact } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
 import { STATE_DIR_ENV } from '../stores/local-store.js';
 import * as commands from './commands.js';
@@ -18,7 +18,7 @@ export async function main(argv: readonly string[], environment: CliEnvironment 
   // Inside a phase (the engine reads this output) or on a runner, a secret this process learns is
   // handed over as a mask command, the runner's protocol, before anything can print it.
   if (process.env.K0RDENT_PHASE !== undefined || process.env.GITHUB_ACTIONS === 'true') {
-    onSecretRegistered((value) => process.stdout.write(`::add-mask::${escapeCommandData(value)}\n`));
+    onSecretRegistered((value) => process.stdout.write(`${maskCommand(value)}\n`));
   }
   // Loaded here rather than at the top of the bundle: commander requires child_process (and with it
   // net and streams), which the actions, sharing this bundle, never need at start-up.
@@ -226,8 +226,4 @@ function buildProgram(
     .action(action(commands.migrateCommand));
 
   return program;
-}
-
-function escapeCommandData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }

@@ -6,7 +6,7 @@
  */
 import { PhaseFailedError, UserError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
-import { registerSecret } from '../secrets.js';
+import { parseMaskCommand, registerSecret } from '../secrets.js';
 import type { Deployment, Phase, PhaseContext } from '../phases/phase.js';
 import type { PhaseError, PhaseStatus } from '../state/schema.js';
 import { statusOf } from '../state/document.js';
@@ -122,7 +122,7 @@ export function phaseContext(
       line: (line, stream) => {
         // `::add-mask::VALUE` from a phase (or from `artifact record --sensitive` inside it) hands
         // over a secret: it is registered, masked from then on, and the line itself never printed.
-        const masked = maskCommand(line);
+        const masked = parseMaskCommand(line);
         if (masked !== undefined) registerSecret(masked);
         else reporter.output(phase, line, stream);
       },
@@ -150,12 +150,6 @@ function validationContext(context: PhaseContext): PhaseContext {
 /** Read through a call: the signal changes while a phase runs, which narrowing cannot see. */
 function isCancelled(signal: AbortSignal): boolean {
   return signal.aborted;
-}
-
-function maskCommand(line: string): string | undefined {
-  const match = /^\s*::add-mask::(.*)$/.exec(line);
-  if (match?.[1] === undefined) return undefined;
-  return match[1].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 
 /** A phase stopped because the run was cancelled (Ctrl-C, a cancelled job): worth re-running. */
