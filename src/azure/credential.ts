@@ -54,7 +54,7 @@ function reusedFor(ms: number, fetch: () => Promise<string>): () => Promise<stri
   };
 }
 
-/** Azure would not give a token: nothing a retry fixes without a change of configuration. */
+/** Azure would not give a token; the message says what Entra answered and what to check. */
 export class AzureLoginError extends Error {
   override readonly name = 'AzureLoginError';
 }
