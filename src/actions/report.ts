@@ -5,7 +5,8 @@ import type { StateDocument } from '../state/schema.js';
 import type { Opened } from './common.js';
 import { Outputs } from './constants.js';
 import type { StepRecord } from './reporter.js';
-import { buildSummary, formatDuration, writeSummary, type SummaryPhase } from './summary.js';
+import { buildSummary, writeSummary, type SummaryPhase } from './summary.js';
+import { formatDuration } from '../engine/reporter.js';
 
 export function summaryOf(
   opened: Opened,

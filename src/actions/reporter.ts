@@ -4,8 +4,7 @@
  * after validation, a drift or input reset, a migrated state, a stale lock.
  */
 import * as core from './runner-commands.js';
-import { formatDuration } from './summary.js';
-import type { FinalDecision, PhaseView, Reporter } from '../engine/reporter.js';
+import { formatDuration, type FinalDecision, type PhaseView, type Reporter } from '../engine/reporter.js';
 import type { PhaseError } from '../state/schema.js';
 
 /** What this step decided and did per phase, for outputs and the summary. */

@@ -7,6 +7,7 @@ import * as core from './runner-commands.js';
 import { liveArtifacts, statusOf } from '../state/document.js';
 import type { PhaseStatus, RunRef, StateDocument } from '../state/schema.js';
 import type { StepRecord } from './reporter.js';
+import { formatDuration } from '../engine/reporter.js';
 
 export interface SummaryPhase {
   readonly name: string;
@@ -164,14 +165,6 @@ function runLink(model: SummaryModel, run: RunRef): string {
 function cell(text: string): string {
   const line = text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
   return line.length > 200 ? `${line.slice(0, 197)}…` : line;
-}
-
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 /** Appends the summary to the job's summary; a failure to write it only warns. */

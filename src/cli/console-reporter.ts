@@ -1,7 +1,7 @@
 /** The engine's progress, as lines in a terminal or a CI log. */
-import type { FinalDecision, PhaseView, Reporter } from '../engine/reporter.js';
+import { formatDuration, type FinalDecision, type PhaseView, type Reporter } from '../engine/reporter.js';
 import type { PhaseError } from '../state/schema.js';
-import { formatDuration, type Output } from './output.js';
+import type { Output } from './output.js';
 
 export class ConsoleReporter implements Reporter {
   private readonly write: (text: string) => void;

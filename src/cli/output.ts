@@ -20,14 +20,6 @@ export function createOutput(options: { color?: boolean; progressToStderr?: bool
   };
 }
 
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
 export function statusColor(c: Colors, status: string): string {
   switch (status) {
     case 'completed':

@@ -6,7 +6,8 @@ import type { PhaseOutcome } from '../engine/run.js';
 import type { RollbackStep } from '../engine/rollback.js';
 import { liveArtifacts, reasonOf, statusOf } from '../state/document.js';
 import type { StateDocument, StateEvent } from '../state/schema.js';
-import { formatDuration, statusColor, type Colors } from './output.js';
+import { formatDuration } from '../engine/reporter.js';
+import { statusColor, type Colors } from './output.js';
 
 /** What rendering a table takes; cli-table3 is loaded on demand, so action steps never load it. */
 export interface TableKit {

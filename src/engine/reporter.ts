@@ -37,3 +37,12 @@ export const silentReporter: Reporter = {
   notice: () => undefined,
   warn: () => undefined,
 };
+
+/** A phase's duration as both surfaces print it: `850 ms`, `12.3 s`, `4 min 5 s`. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
