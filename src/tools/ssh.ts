@@ -47,3 +47,39 @@ export async function sshCheck(
     detail: result.exitCode === 0 ? 'ok' : `exit ${result.exitCode ?? '?'}${last ? `: ${last}` : ''}`,
   };
 }
+
+/** Words a remote command may be made of: ssh joins them into one shell line on the far side. */
+const SAFE_WORD = /^[A-Za-z0-9._:/=@+-]+$/;
+
+/**
+ * Runs a command on a VM and returns its output. The command is a list of plain words (checked, since
+ * the remote shell joins them), never a string built from inputs.
+ */
+export async function sshRun(
+  target: SshTarget,
+  command: readonly string[],
+  options: ToolOptions = {},
+): Promise<{ exitCode: number | undefined; stdout: string; stderrTail: readonly string[] }> {
+  const unsafe = command.find((word) => !SAFE_WORD.test(word));
+  if (unsafe !== undefined) throw new Error(`refusing to send ${JSON.stringify(unsafe)} to a remote shell`);
+  return runTool(
+    'ssh',
+    [
+      '-i',
+      target.keyPath,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=accept-new',
+      '-o',
+      `UserKnownHostsFile=${target.knownHostsPath}`,
+      '-o',
+      `ConnectTimeout=${target.connectTimeoutSeconds}`,
+      '-o',
+      'LogLevel=ERROR',
+      `${target.user}@${target.host}`,
+      ...command,
+    ],
+    { ...options, onLine: undefined },
+  );
+}
