@@ -82,13 +82,16 @@ export class ConnectVpn extends K0rdentPhase {
     const options = this.toolOptions(context);
     const config = this.layout.hubConfig().path;
     if (!existsSync(config)) throw new PhaseConfigurationError(`${config} is missing: run setup_vpn first`);
+    let started = 0;
     await tool(async () => {
       if (await ensureWireguardTools(options)) context.output.info('installed wireguard-tools');
       if ((await wgLatestHandshakes(this.layout.interfaceName, options)) !== undefined)
         await wgQuickDown(config, options);
+      // The first handshakes complete while wg-quick is still setting up addresses and routes: a clock
+      // read after it returns can be a second later than they are, and would call them stale.
+      started = Math.floor(this.runtime.now() / 1000);
       await wgQuickUp(config, options);
     });
-    const started = Math.floor(this.runtime.now() / 1000);
     const deadline = this.runtime.now() + this.config.timeouts.wireguard_connect_wait * 1000;
     for (;;) {
       const missing = await this.peersWithoutHandshake(context, started);
