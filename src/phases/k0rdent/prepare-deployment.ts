@@ -4,10 +4,11 @@
  * hosts get new keys.
  */
 import { randomInt } from 'node:crypto';
-import type { PhaseContext, ValidationResult } from '../phase.js';
+import { PhaseConfigurationError, type PhaseContext, type ValidationResult } from '../phase.js';
 import { K0rdentPhase } from './base.js';
 import { renderCloudInit } from './cloud-init.js';
-import { FACT, readPeers, readWireguardPort, writeFact, type Peer } from './facts.js';
+import { FACT, readK0sCluster, readPeers, readWireguardPort, writeFact, type Peer } from './facts.js';
+import { topologyProblems } from './k0s-roles.js';
 import { artifactIntact, readIfExists, removeArtifactFile, writeArtifact } from './files.js';
 import {
   generateSshKeyPair,
@@ -26,6 +27,9 @@ export class PrepareDeployment extends K0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
     const doc = context.state.read();
     const hosts = plannedHosts(this.config);
+    // The first phase a topology edit runs: an edit k0s cannot follow stops here, before anything changes.
+    const problems = topologyProblems(hosts, readK0sCluster(doc));
+    if (problems.length > 0) throw new PhaseConfigurationError(problems.join('; '));
     const port = this.wireguardPort(context);
     const previous = readPeers(doc);
     const addresses = assignAddresses(

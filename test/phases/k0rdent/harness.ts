@@ -36,12 +36,16 @@ export interface Harness {
   readonly dir: string;
   readonly stateDir: string;
   readonly warnings: string[];
-  deployment(topology?: Topology, overrides?: Record<string, unknown>): Deployment;
+  /** What the phases reported as information (context.output.info). */
+  readonly infos: string[];
+  deployment(topology?: Topology, overrides?: Record<string, unknown>, id?: string): Deployment;
   run(options?: {
     topology?: Topology;
     signal?: AbortSignal;
     only?: string;
     overrides?: Record<string, unknown>;
+    /** Another deployment id than DEPLOYMENT_ID (the state directory is shared). */
+    id?: string;
   }): Promise<RunSummary>;
   rollback(
     to: string,
@@ -58,6 +62,10 @@ export const THREE_PLUS_TWO: Topology = { controllers: 3, workers: 2 };
 export async function startHarness(options: { pollsBeforeDone?: number } = {}): Promise<Harness> {
   const arm = await startFakeArm({ pollsBeforeDone: options.pollsBeforeDone ?? 1 });
   const shims = createShims();
+  // The tools see the VMs the fake holds: a re-created VM is a new machine, a deallocated one is silent.
+  arm.onChange(() => {
+    shims.setMachines(arm.machines());
+  });
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-scenario-'));
   const stateDir = join(dir, 'state');
   // Artifact paths are recorded relative to the working directory, as when a user runs the CLI in
@@ -65,6 +73,7 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
   const previousCwd = process.cwd();
   process.chdir(dir);
   const warnings: string[] = [];
+  const infos: string[] = [];
   const env = { ...shims.env, PATH: shims.binDir, HOME: dir };
   const runtime: K0rdentRuntime = {
     workDir: stateDir,
@@ -79,14 +88,26 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
         signal,
       }),
     toolEnv: () => Promise.resolve(env),
-    sleep: (ms, signal) => sleep(Math.min(ms, 5), undefined, { signal }).catch(() => undefined),
-    now: () => Date.now(),
+    // Virtual time, shared with the shims: a wait of seconds passes at once, in the order it would.
+    sleep: (ms, signal) => {
+      shims.clock.advance(ms);
+      return sleep(Math.min(ms, 5), undefined, { signal }).catch(() => undefined);
+    },
+    now: () => shims.clock.now(),
     timing: { checkIntervalMs: 5, retryDelayMs: 5 },
   };
-  const reporter: Reporter = { ...silentReporter, warn: (m) => warnings.push(m) };
-  const deployment = (topology: Topology = THREE_PLUS_TWO, overrides: Record<string, unknown> = {}) =>
+  const reporter: Reporter = {
+    ...silentReporter,
+    warn: (m) => warnings.push(m),
+    info: (m) => infos.push(m),
+  };
+  const deployment = (
+    topology: Topology = THREE_PLUS_TWO,
+    overrides: Record<string, unknown> = {},
+    id = DEPLOYMENT_ID,
+  ) =>
     buildK0rdentDeployment({
-      id: DEPLOYMENT_ID,
+      id,
       loaded: validateConfig(
         {
           azure: { location: 'westus2' },
@@ -116,9 +137,10 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
     dir,
     stateDir,
     warnings,
+    infos,
     deployment,
-    run: ({ topology, signal, only, overrides } = {}) => {
-      const d = deployment(topology, overrides);
+    run: ({ topology, signal, only, overrides, id } = {}) => {
+      const d = deployment(topology, overrides, id);
       return withSession(d, (session) =>
         runDeployment(session, d, reporter, { ...(signal ? { signal } : {}), ...(only ? { only } : {}) }),
       );

@@ -1,21 +1,19 @@
 // A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ssh and apt-get. Every call is
-// appended to $SHIM_STATE/calls.jsonl; rules in $SHIM_STATE/rules.json make a call fail on cue; a
-// little state ($SHIM_STATE/world.json) makes the tools agree with each other (a cluster exists after
-// `k0sctl apply`, a release after `helm upgrade --install`, a tunnel after `wg-quick up`).
-import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+// appended to $SHIM_STATE/calls.jsonl; rules in $SHIM_STATE/rules.json make a call fail on cue; the
+// shared state (world.js) makes the tools agree with each other and with the machines the fake ARM
+// server holds. How strict each tool is, and why, is in net.js and k0s.js.
+import { appendFileSync, chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helm, k0sctl, kubectl, remoteK0s } from './k0s.js';
+import { fail, ssh, wg, wgQuick } from './net.js';
+import { loadWorld, readJson, saveWorld, stateDir, writeJson } from './world.js';
 
 const [tool, ...args] = process.argv.slice(2);
-const stateDir = process.env.SHIM_STATE;
 if (!stateDir) {
   process.stderr.write('shim: SHIM_STATE is not set\n');
   process.exit(70);
 }
 appendFileSync(join(stateDir, 'calls.jsonl'), JSON.stringify({ tool, args }) + '\n');
-
-const readJson = (file, fallback) =>
-  existsSync(join(stateDir, file)) ? JSON.parse(readFileSync(join(stateDir, file), 'utf8')) : fallback;
-const writeJson = (file, value) => writeFileSync(join(stateDir, file), JSON.stringify(value, null, 2));
 
 // Failures on cue: the first rule whose tool matches and whose `match` is in the joined arguments.
 const rules = readJson('rules.json', []);
@@ -29,108 +27,27 @@ if (rule) {
   process.exit(rule.exit ?? 1);
 }
 
-const world = readJson('world.json', { cluster: null, releases: {}, tunnels: {} });
-const save = () => writeJson('world.json', world);
-const option = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const fail = (message, code = 1) => {
-  process.stderr.write(message + '\n');
-  process.exit(code);
-};
+const world = loadWorld();
+const save = () => saveWorld(world);
 
 switch (tool) {
-  case 'k0sctl': {
-    const config = option('--config');
-    if (args[0] === 'apply') {
-      const text = readFileSync(config, 'utf8');
-      const nodes = [...text.matchAll(/hostname: (\S+)/g)].map((m) => m[1]);
-      world.cluster = { nodes, version: /version: (v\S+)/.exec(text)?.[1] };
-      save();
-      process.stdout.write(`==> Finished: ${nodes.length} hosts\n`);
-    } else if (args[0] === 'kubeconfig') {
-      if (!world.cluster) fail('no cluster');
-      process.stdout.write(
-        'apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: SHIM-SECRET-TOKEN-0123456789abcdef\n',
-      );
-    } else if (args[0] === 'reset') {
-      world.cluster = null;
-      world.releases = {};
-      save();
-    }
+  case 'k0sctl':
+    k0sctl(args, world, save);
     break;
-  }
-  case 'helm': {
-    const release = args[args[0] === 'upgrade' ? 2 : 1];
-    if (args[0] === 'upgrade') {
-      if (!world.cluster) fail('Error: Kubernetes cluster unreachable');
-      world.releases[release] = {
-        version: option('--version'),
-        status: 'deployed',
-        namespace: option('--namespace'),
-      };
-      save();
-    } else if (args[0] === 'status') {
-      const found = world.releases[release];
-      if (!found) fail('Error: release: not found');
-      process.stdout.write(
-        JSON.stringify({ info: { status: found.status }, chart: { metadata: { version: found.version } } }),
-      );
-    } else if (args[0] === 'uninstall') {
-      if (!world.releases[release]) fail('Error: uninstall: Release not loaded: kcm: release: not found');
-      delete world.releases[release];
-      save();
-    }
+  case 'helm':
+    helm(args, world, save);
     break;
-  }
-  case 'kubectl': {
-    if (!world.cluster) fail('The connection to the server 192.168.100.11:6443 was refused');
-    const verb = args.find((a) => ['get', 'wait'].includes(a));
-    if (verb === 'wait') break;
-    if (args.includes('nodes')) {
-      const items = world.cluster.nodes.map((name) => ({
-        metadata: { name },
-        status: { conditions: [{ type: 'Ready', status: 'True' }] },
-      }));
-      process.stdout.write(JSON.stringify({ items }));
-    } else {
-      const items = Object.keys(world.releases).length
-        ? [
-            {
-              metadata: { name: 'kcm-controller-manager' },
-              spec: { replicas: 1 },
-              status: { availableReplicas: 1 },
-            },
-          ]
-        : [];
-      process.stdout.write(JSON.stringify({ items }));
-    }
+  case 'kubectl':
+    kubectl(args, world, save);
     break;
-  }
-  case 'wg-quick': {
-    const file = args[1];
-    const iface = basename(file, '.conf');
-    if (args[0] === 'up') {
-      if (world.tunnels[iface]) fail(`wg-quick: \`${iface}' already exists`);
-      const text = readFileSync(file, 'utf8');
-      world.tunnels[iface] = [...text.matchAll(/\[Peer\][^[]*?PublicKey = (\S+)/g)].map((m) => m[1]);
-      save();
-    } else {
-      if (!world.tunnels[iface]) fail(`wg-quick: \`${iface}' is not a WireGuard interface`);
-      delete world.tunnels[iface];
-      save();
-    }
+  case 'wg-quick':
+    wgQuick(args, world, save);
     break;
-  }
-  case 'wg': {
-    const peers = world.tunnels[args[1]];
-    if (!peers) fail(`Unable to access interface: No such device`);
-    const now = Math.floor(Date.now() / 1000);
-    process.stdout.write(peers.map((key) => `${key}\t${now}\n`).join(''));
+  case 'wg':
+    wg(args, world);
     break;
-  }
   case 'ssh':
+    ssh(args, world, (command, machine, address) => remoteK0s(command, machine, address, world, save));
     break;
   case 'apt-get': {
     // Installing wireguard-tools puts wg and wg-quick shims next to this one.
