@@ -90,7 +90,7 @@ export class CreateVms extends K0rdentPhase {
     }
 
     const states = await this.observe(azure, hosts);
-    await this.forgetRecreated(context, states);
+    await this.forgetRecreated(context, states, new Set(created));
     writeFact(context, FACT.vmStates, states);
     await this.awaitCloudInit(context, hosts, states);
   }
@@ -126,19 +126,25 @@ export class CreateVms extends K0rdentPhase {
   }
 
   /**
-   * A VM created again (its id changed, or it was created now where one was known) is a new machine
-   * with a new host key at addresses we may have trusted: its entries leave the known_hosts file, or
-   * SSH and k0sctl refuse it ("REMOTE HOST IDENTIFICATION HAS CHANGED").
+   * A VM created in this run, or created again outside it (its id changed), is a new machine with a new
+   * host key at addresses we may have trusted before (the same WireGuard address, a public IP Azure
+   * hands out again): its entries leave the known_hosts file, or SSH and k0sctl refuse it ("REMOTE HOST
+   * IDENTIFICATION HAS CHANGED").
    */
-  private async forgetRecreated(context: PhaseContext, states: Readonly<Record<string, VmState>>) {
+  private async forgetRecreated(
+    context: PhaseContext,
+    states: Readonly<Record<string, VmState>>,
+    created: ReadonlySet<string>,
+  ) {
     const doc = context.state.read();
     const recorded = readVmStates(doc);
     const peers = readPeers(doc);
     const addresses: string[] = [];
     for (const [host, state] of Object.entries(states)) {
       const before = recorded[host];
-      if (!before || before.vm_id === state.vm_id) continue;
-      for (const address of [before.public_ip, state.public_ip, peers[host]?.ip])
+      const changed = before?.vm_id !== undefined && before.vm_id !== state.vm_id;
+      if (!created.has(host) && !changed) continue;
+      for (const address of [before?.public_ip, state.public_ip, peers[host]?.ip])
         if (address) addresses.push(address);
     }
     if (addresses.length === 0) return;

@@ -10,6 +10,7 @@
  * - k0sctl trusts host keys from the deployment's own known_hosts file (rig reads `SSH_KNOWN_HOSTS`,
  *   else ~/.ssh/known_hosts), the file from which a re-created VM's old key is dropped.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { etcdLeave, etcdPeerAddresses } from '../../tools/k0s-etcd.js';
@@ -146,8 +147,9 @@ export async function removeFromCluster(
       context.output.info(`${name} cannot be reached: removing it from the cluster through ${leader[0]}`);
       if (host.role !== 'worker' && host.private_ip && members.includes(host.private_ip))
         await tool(() => etcdLeave(target, host.private_ip ?? '', options));
-      if (host.role !== 'controller')
-        await tool(() => kubectlDelete(parts.layout.kubeconfig().path, 'node', name, 120, options));
+      const kubeconfig = parts.layout.kubeconfig().path;
+      if (host.role !== 'controller' && existsSync(kubeconfig))
+        await tool(() => kubectlDelete(kubeconfig, 'node', name, 120, options));
     }
   }
   const hostsLeft = Object.fromEntries(

@@ -365,6 +365,11 @@ describe('rollback and uninstall', () => {
         'Microsoft.Resources/resourceGroups',
       ].sort(),
     );
+    // Run again: new VMs (new host keys) at the addresses known_hosts still names, and a new cluster.
+    const again = await h.run();
+    expect(again.failed).toBeUndefined();
+    expect(names(VM_TYPE)).toEqual(HOSTS);
+    expect(h.shims.world().cluster?.nodes).toEqual(['k0s-worker-1', 'k0s-worker-2']);
   });
 
   test('an undo step that fails leaves the state consistent, with --force and without', async () => {
