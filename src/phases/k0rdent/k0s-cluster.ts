@@ -64,9 +64,8 @@ export function replacedHosts(cluster: K0sCluster, vms: Readonly<Record<string, 
  */
 export function clusterGone(cluster: K0sCluster, vms: Readonly<Record<string, VmState>>): boolean {
   const replaced = new Set(replacedHosts(cluster, vms));
-  return Object.entries(cluster.hosts).every(
-    ([name, host]) => replaced.has(name) || host.vm_id === undefined || vms[name]?.vm_id === undefined,
-  );
+  // A host whose VM ids were never recorded (an older state) is not known to be gone.
+  return Object.keys(cluster.hosts).every((name) => replaced.has(name) || vms[name] === undefined);
 }
 
 /** A controller that still runs on the VM k0s was installed on, and is not going away. */
