@@ -4,9 +4,9 @@
  * state-only action steps.
  */
 export {
-  deploymentIdFor,
-  loadK0rdentDeployment,
+  loadK0rdentDefinition,
   resolveConfig,
+  type K0rdentDefinition,
   type K0rdentSourceOptions,
 } from './deployment.js';
 export { isBuiltIn } from './parts.js';
