@@ -25,6 +25,8 @@ export async function definitionFromInputs(inputs: CommonInputs): Promise<Deploy
   return loadDefinition({
     ...(inputs.pipeline === undefined ? {} : { pipeline: inputs.pipeline }),
     ...(inputs.config === undefined ? {} : { config: inputs.config }),
+    pipelineOption: `input ${Inputs.pipeline}`,
+    configOption: `input ${Inputs.config}`,
   });
 }
 

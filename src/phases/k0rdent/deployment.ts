@@ -69,6 +69,8 @@ export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): D
 export interface K0rdentSourceOptions {
   /** `--config`; default config/k0rdent.yaml, then config/k0rdent-default.yaml. */
   readonly config?: string;
+  /** How the surface names the config option in messages (`--config`, `input config`). */
+  readonly configOption?: string;
   /** Where the deployment's files go (the local state directory). */
   readonly stateDir?: string;
   readonly enable?: readonly string[];
@@ -79,8 +81,12 @@ export interface K0rdentSourceOptions {
 export const STATE_SOURCE = 'the configuration recorded in the state';
 
 /** The configuration a command uses: `--config`, the default files, else the one the state recorded. */
-export async function resolveConfig(file: string | undefined, stored?: StateDocument): Promise<LoadedConfig> {
-  if (file !== undefined) return readConfigFile(file);
+export async function resolveConfig(
+  file: string | undefined,
+  stored?: StateDocument,
+  option?: string,
+): Promise<LoadedConfig> {
+  if (file !== undefined) return readConfigFile(file, option);
   const found = DEFAULT_CONFIG_FILES.find((candidate) => existsSync(candidate));
   if (found) return readConfigFile(found);
   if (stored?.source?.kind === 'k0rdent' && stored.config?.snapshot)
@@ -104,7 +110,7 @@ export async function loadK0rdentDefinition(
   options: K0rdentSourceOptions,
   stored?: StateDocument,
 ): Promise<K0rdentDefinition> {
-  const loaded = await resolveConfig(options.config, stored);
+  const loaded = await resolveConfig(options.config, stored, options.configOption);
   for (const notice of loaded.notices) options.onNotice?.(notice);
   checkOverrides(options);
   const pinned = loaded.config.metadata.deployment_id;

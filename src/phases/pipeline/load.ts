@@ -15,6 +15,8 @@ export interface PipelineOverrides {
   /** Optional phases to switch on or off for this invocation (`--enable`, `--disable`). */
   readonly enable?: readonly string[];
   readonly disable?: readonly string[];
+  /** How the surface names the file's option in messages (`--pipeline`, `input pipeline`). */
+  readonly pipelineOption?: string;
 }
 
 /** A validated pipeline, before its deployment id is settled (it may pin one with `deployment:`). */
@@ -31,7 +33,7 @@ export async function loadPipeline(
 ): Promise<PipelineDefinition> {
   const text = await readInputFile(file, {
     what: 'pipeline file',
-    option: '--pipeline',
+    option: overrides.pipelineOption ?? '--pipeline',
     maxBytes: MAX_PIPELINE_BYTES,
   });
   return parsePipelineDefinition(text, file, overrides);

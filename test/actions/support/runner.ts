@@ -200,6 +200,11 @@ export class RunnerJob {
       detached: true,
     });
     return new RunningStep(child, async (raw) => {
+      const outputs = parseKeyValueFile(files.GITHUB_OUTPUT);
+      // A workflow reads only what action.yml declares: an output set but not declared is a bug.
+      const undeclared = Object.keys(outputs).filter((name) => !(name in meta.outputs));
+      if (undeclared.length > 0)
+        throw new Error(`${uses} set undeclared output(s): ${undeclared.join(', ')}`);
       const result: StepResult = {
         uses,
         durationMs: raw.exitedAt - spawnedAt,
@@ -208,7 +213,7 @@ export class RunnerJob {
         signal: raw.signal,
         stdout: raw.stdout,
         stderr: raw.stderr,
-        outputs: parseKeyValueFile(files.GITHUB_OUTPUT),
+        outputs,
         state: parseKeyValueFile(files.GITHUB_STATE),
         summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
         annotations: parseAnnotations(raw.stdout),
