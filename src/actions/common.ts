@@ -37,6 +37,7 @@ export async function openDeployment(inputs: CommonInputs, phase?: string): Prom
     ...(inputs.githubToken === undefined ? {} : { githubToken: inputs.githubToken }),
     ...(inputs.stateKey === undefined ? {} : { stateKey: inputs.stateKey }),
     ...(inputs.previousStateKey === undefined ? {} : { previousStateKey: inputs.previousStateKey }),
+    ...(inputs.retentionDays === undefined ? {} : { retentionDays: inputs.retentionDays }),
     mode: 'remote' as const,
     ctx,
   };

@@ -30,6 +30,7 @@ export interface StoreRequest {
   readonly ctx: RunnerContext;
   readonly stateKey?: string;
   readonly previousStateKey?: string;
+  readonly retentionDays?: number;
 }
 
 export const actionsStoreLog: StoreLog = {
@@ -80,6 +81,7 @@ export function openStateStore(request: StoreRequest): OpenedStore {
     mode: request.mode,
     log: actionsStoreLog,
     tempDir: ctx.runnerTemp,
+    ...(request.retentionDays === undefined ? {} : { retentionDays: request.retentionDays }),
     ...(keys ? { codecs: keyedCodecs(deploymentId, keys) } : {}),
   });
   return {

@@ -1,6 +1,7 @@
 /** The CLI's commands: each parses nothing (commander did), calls the engine, renders the result. */
 import { UserError } from '../errors.js';
 import { withCancellation } from '../engine/cancellation.js';
+import { fastRollback, fastRollbackTargets, resourceGroupOf } from '../engine/fast-rollback.js';
 import { recordArtifactFile, verifyArtifacts } from '../engine/artifacts.js';
 import { planDeployment } from '../engine/plan.js';
 import { resetDeployment } from '../engine/reset.js';
@@ -34,7 +35,6 @@ import {
 } from '../engine/deployment-source.js';
 import { settleDeploymentId, type SettledIdentity } from '../engine/deployment-identity.js';
 import type { Deployment } from '../phases/phase.js';
-import { phaseContext } from '../engine/run.js';
 import { dump } from 'js-yaml';
 import { createOutput, type Output } from './output.js';
 import { provideSelfCommand } from './self-command.js';
@@ -303,7 +303,7 @@ export async function rollbackCommand(
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to roll back`);
   const { deployment } = await resolveDeployment(options, stored, store.description);
-  if (options.fast) return fastRollback(options, deployment);
+  if (options.fast) return fastRollbackCommand(options, deployment);
   if (options.dryRun) {
     const steps = planRollback(stored, deployment, options.to, options.destroy ?? true);
     term.out(
@@ -343,22 +343,21 @@ export async function rollbackCommand(
 }
 
 /** `rollback --fast`: delete the resource group at once (built-in deployment only). */
-async function fastRollback(
+async function fastRollbackCommand(
   options: GlobalOptions & { to: string; dryRun?: boolean; destroy?: boolean },
   deployment: Deployment,
 ): Promise<number> {
   const { store, term, reporter } = setup(options);
-  const { FAST_TARGETS, fastDestroy, isBuiltIn } = await builtIn();
-  const to = FAST_TARGETS.find((target) => target === options.to);
-  if (!isBuiltIn(deployment) || options.destroy === false || !to) {
+  const { builtIn, targets } = await fastRollbackTargets(deployment);
+  const to = targets.find((target) => target === options.to);
+  if (!builtIn || options.destroy === false || !to) {
     throw new UserError(
-      `--fast needs the built-in deployment, no --no-destroy, and --to ${FAST_TARGETS.join(' or ')} (got --to ${options.to})`,
+      `--fast needs the built-in deployment, no --no-destroy, and --to ${targets.join(' or ')} (got --to ${options.to})`,
     );
   }
+  const group = await resourceGroupOf(deployment);
   if (options.dryRun) {
-    term.out(
-      `would delete resource group ${deployment.id}-resgrp with everything in it, then reset from ${to}`,
-    );
+    term.out(`would delete resource group ${group} with everything in it, then reset from ${to}`);
     return 0;
   }
   const session = await Session.open({
@@ -368,18 +367,12 @@ async function fastRollback(
     reporter,
   });
   try {
-    const phase = deployment.phases.find((p) => p.name === 'setup_network');
-    if (!phase) throw new Error('setup_network missing from the built-in deployment');
     const result = await withCancellation(
       (message) => term.err(message),
-      (signal) =>
-        fastDestroy(deployment, phaseContext(session, deployment, phase, reporter, signal), {
-          to,
-          commit: () => session.commit(),
-        }),
+      (signal) => fastRollback(session, deployment, reporter, { to, signal }),
     );
     term.out(
-      `resource group ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,
+      `resource group ${group} ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,
     );
     return result.warnings.length > 0 ? 1 : 0;
   } finally {

@@ -9,6 +9,6 @@ export {
   type K0rdentDefinition,
   type K0rdentSourceOptions,
 } from './deployment.js';
-export { isBuiltIn } from './parts.js';
+export { isBuiltIn, partsOf } from './parts.js';
 export { FAST_TARGETS, fastDestroy } from './teardown.js';
 export { plannedHosts } from './topology.js';
