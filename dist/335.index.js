@@ -11,16 +11,14 @@ __webpack_require__.r(__webpack_exports__);
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
   FAST_TARGETS: () => (/* reexport */ FAST_TARGETS),
-  deploymentIdFor: () => (/* reexport */ deploymentIdFor),
   fastDestroy: () => (/* reexport */ fastDestroy),
   isBuiltIn: () => (/* reexport */ isBuiltIn),
-  loadK0rdentDeployment: () => (/* reexport */ loadK0rdentDeployment),
+  loadK0rdentDefinition: () => (/* reexport */ loadK0rdentDefinition),
+  partsOf: () => (/* reexport */ partsOf),
   plannedHosts: () => (/* reexport */ plannedHosts),
   resolveConfig: () => (/* reexport */ resolveConfig)
 });
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __webpack_require__(73024);
 // EXTERNAL MODULE: external "node:path"
@@ -305,10 +303,10 @@ function validateConfig(value, source, parsed) {
     const { ssh_command: _a, cloud_init_timeout: _b, cloud_init_check_interval: _c, ...timeouts } = result.data.timeouts;
     return { config: { ...result.data, timeouts }, source, notices };
 }
-async function readConfigFile(file) {
+async function readConfigFile(file, option = '--config') {
     const text = await (0,read_input_file/* readInputFile */.j)(file, {
         what: 'config file',
-        option: '--config',
+        option,
         maxBytes: MAX_CONFIG_BYTES,
     });
     return parseConfig(text, file);
@@ -462,8 +460,8 @@ function runUrl(env) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(51455);
-// EXTERNAL MODULE: ./src/tools/run-command.ts
-var run_command = __webpack_require__(2318);
+// EXTERNAL MODULE: ./src/tools/run-command.ts + 1 modules
+var run_command = __webpack_require__(62000);
 ;// CONCATENATED MODULE: ./src/tools/tool.ts
 /**
  * Running an external tool (k0sctl, helm, kubectl, wg-quick, ssh) with an argument array: a missing
@@ -1867,6 +1865,8 @@ class NotYetAvailablePhase extends K0rdentPhase {
     }
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(77598);
 ;// CONCATENATED MODULE: ./src/phases/k0rdent/cloud-init.ts
 /**
  * The cloud-init document of one host: install WireGuard, write `wg0.conf` with the hub as its only
@@ -2757,7 +2757,6 @@ class SetupNetwork extends K0rdentPhase {
 
 
 
-
 const IMPLEMENTATIONS = {
     prepare_deployment: PrepareDeployment,
     setup_network: SetupNetwork,
@@ -2794,9 +2793,9 @@ function buildK0rdentDeployment({ id, loaded, runtime }) {
 }
 const STATE_SOURCE = 'the configuration recorded in the state';
 /** The configuration a command uses: `--config`, the default files, else the one the state recorded. */
-async function resolveConfig(file, stored) {
+async function resolveConfig(file, stored, option) {
     if (file !== undefined)
-        return readConfigFile(file);
+        return readConfigFile(file, option);
     const found = DEFAULT_CONFIG_FILES.find((candidate) => (0,external_node_fs_.existsSync)(candidate));
     if (found)
         return readConfigFile(found);
@@ -2805,38 +2804,21 @@ async function resolveConfig(file, stored) {
     throw new errors/* UserError */.yo(`no k0rdent configuration: none of ${DEFAULT_CONFIG_FILES.join(', ')} exists. ` +
         'Pass --config FILE, or copy config/k0rdent-default.yaml from the k0rdent-deploy repository to config/k0rdent.yaml.');
 }
-/** Built-in deployment ids look like upstream cluster ids: `k0rdent-` and 8 of [a-z0-9]. */
-function newDeploymentId() {
-    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-    let suffix = '';
-    for (let i = 0; i < 8; i++)
-        suffix += alphabet.charAt((0,external_node_crypto_.randomInt)(alphabet.length));
-    return `k0rdent-${suffix}`;
-}
-/**
- * The deployment id: the one the state keeps; else `metadata.deployment_id`; else a new one, derived
- * once (the first run records it in the state and every later command reads it from there).
- */
-function deploymentIdFor(loaded, stored) {
-    const pinned = loaded.config.metadata.deployment_id;
-    const kept = stored?.source?.kind === 'k0rdent' ? stored.deployment_id : undefined;
-    if (kept && pinned && kept !== pinned) {
-        throw new errors/* UserError */.yo(`${loaded.source}: metadata.deployment_id is ${pinned}, but the state holds deployment ${kept}. ` +
-            'Use another --state-dir for a second deployment, or set metadata.deployment_id back.');
-    }
-    return kept ?? pinned ?? newDeploymentId();
-}
-async function loadK0rdentDeployment(options, stored) {
-    const loaded = await resolveConfig(options.config, stored);
+async function loadK0rdentDefinition(options, stored) {
+    const loaded = await resolveConfig(options.config, stored, options.configOption);
     for (const notice of loaded.notices)
         options.onNotice?.(notice);
     checkOverrides(options);
-    const id = deploymentIdFor(loaded, stored);
-    return buildK0rdentDeployment({
-        id,
-        loaded,
-        runtime: productionRuntime(loaded.config, { workDir: (0,external_node_path_.resolve)(options.stateDir ?? 'state') }),
-    });
+    const pinned = loaded.config.metadata.deployment_id;
+    return {
+        source: loaded.source,
+        ...(pinned === undefined ? {} : { pinned }),
+        deployment: (id) => buildK0rdentDeployment({
+            id,
+            loaded,
+            runtime: productionRuntime(loaded.config, { workDir: (0,external_node_path_.resolve)(options.stateDir ?? 'state') }),
+        }),
+    };
 }
 function checkOverrides(options) {
     const optional = k0rdent_catalogue/* K0RDENT_CATALOGUE */.p.filter((e) => e.flag);
