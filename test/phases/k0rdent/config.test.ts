@@ -101,7 +101,7 @@ test('keys with no value take their defaults; YAML syntax errors are located', (
   expect(problems('azure: [\n')).toMatch(/k0rdent\.yaml:\d+:\d+: YAML syntax error/);
 });
 
-test('phase inputs are the config keys each phase reads: a worker count changes prepare, create_vms and install_k0s only', () => {
+test('phase inputs are the config keys each phase reads: a worker count changes create_vms and install_k0s only', () => {
   const runtime = productionRuntime(validateConfig({}, 'x').config, { workDir: '/tmp/unused' });
   const inputs = (workers: number) =>
     Object.fromEntries(
@@ -113,5 +113,5 @@ test('phase inputs are the config keys each phase reads: a worker count changes 
     );
   const [two, three] = [inputs(2), inputs(3)];
   const changed = Object.keys(two).filter((name) => two[name] !== three[name]);
-  expect(changed).toEqual(['prepare_deployment', 'create_vms', 'install_k0s']);
+  expect(changed).toEqual(['create_vms', 'install_k0s']);
 });
