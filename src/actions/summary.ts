@@ -112,7 +112,8 @@ function failureSection(model: SummaryModel, phase: string, doc: StateDocument):
       `The new attempt validates the completed phases, skips those still true, and resumes at \`${phase}\`.`,
     `- **Roll back** \`${phase}\` and every phase that needs it: dispatch the rollback workflow ` +
       `(\`gh workflow run rollback.yml -f deployment-id=${id}${sourceArgument(doc)} -f to=${phase} -f destroy=true\`); ` +
-      'add `-f dry-run=true` to see first what it would undo; with `destroy=false` only the state is reset.',
+      'as dispatched, rollback.yml only prints what it would undo (`dry-run` is on by default); add ' +
+      '`-f dry-run=false` to do it. With `destroy=false` only the state is reset.',
   ];
 }
 

@@ -70,7 +70,7 @@ test('artifacts, and for the failed phase the error and the exact ways out', () 
   expect(md).toContain('quota exceeded | cores\nsecond line');
   expect(md).toContain('gh run rerun 4242 --failed');
   expect(md).toContain('gh workflow run rollback.yml -f deployment-id=demo -f to=network -f destroy=true');
-  expect(md).toContain('`-f dry-run=true`');
+  expect(md).toContain('add `-f dry-run=false` to do it');
 });
 
 test("the rollback hint names the deployment's pipeline or config, as the rollback workflow needs them", () => {
