@@ -5,7 +5,6 @@
  * One deployment's life, in order: a failed attempt and its re-run, a change of worker count, a
  * dry-run rollback, a destroying rollback and the rebuild after it, and the fast uninstall.
  */
-import { readFileSync } from 'node:fs';
 import type { AttemptRun, JobRun } from './support/harness.js';
 import { startBuiltInWorld, type BuiltInWorld } from './support/built-in.js';
 
