@@ -14,7 +14,12 @@ const MIN_LENGTH = 6;
  */
 const MIN_LINE_LENGTH = 16;
 const PEM_ARMOUR = /^-----(BEGIN|END) [A-Z ]+-----$/;
-const KEY_VALUE = /^(?:- )?[\w.-]+\s*[:=]\s*(\S.*)$/;
+const KEY_VALUE = /^(?:- )?([\w.-]+)\s*[:=]\s*(\S.*)$/;
+/**
+ * Keys whose values are names, not key material: a kubeconfig names its cluster, context and user
+ * after the deployment, whose id (`k0rdent-1a2b3c4d`) would otherwise be masked in every later line.
+ */
+const NAME_KEY = /^(?:name|cluster|user|namespace|context|current-context)$/;
 const KEY_MATERIAL = /^[A-Za-z0-9+/_=-]{16,}$/;
 
 const known = new Set<string>();
@@ -40,8 +45,8 @@ export function registerSecret(value: string): void {
       forms.add(line);
       // `client-key-data: …` or `PrivateKey = …`: key material may be printed without its key
       // (addresses and URLs beside it are not key material and stay readable).
-      const value = KEY_VALUE.exec(line)?.[1];
-      if (value !== undefined && KEY_MATERIAL.test(value)) forms.add(value);
+      const [, key = '', value] = KEY_VALUE.exec(line) ?? [];
+      if (value !== undefined && !NAME_KEY.test(key) && KEY_MATERIAL.test(value)) forms.add(value);
     }
   }
   let added = false;
