@@ -1,4 +1,4 @@
-// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ssh and apt-get. Every call is
+// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ping, ssh and apt-get. Every call is
 // appended to $SHIM_STATE/calls.jsonl; rules in $SHIM_STATE/rules.json make a call fail on cue; a
 // little state ($SHIM_STATE/world.json) makes the tools agree with each other (a cluster exists after
 // `k0sctl apply`, a release after `helm upgrade --install`, a tunnel after `wg-quick up`).
@@ -115,10 +115,15 @@ switch (tool) {
       if (world.tunnels[iface]) fail(`wg-quick: \`${iface}' already exists`);
       const text = readFileSync(file, 'utf8');
       world.tunnels[iface] = [...text.matchAll(/\[Peer\][^[]*?PublicKey = (\S+)/g)].map((m) => m[1]);
+      world.routes = {
+        ...world.routes,
+        [iface]: [...text.matchAll(/AllowedIPs = ([\d.]+)/g)].map((m) => m[1]),
+      };
       save();
     } else {
       if (!world.tunnels[iface]) fail(`wg-quick: \`${iface}' is not a WireGuard interface`);
       delete world.tunnels[iface];
+      delete world.routes?.[iface];
       save();
     }
     break;
@@ -132,6 +137,13 @@ switch (tool) {
   }
   case 'ssh':
     break;
+  case 'ping': {
+    // Answers for an address some tunnel routes (a peer's AllowedIPs).
+    const address = args.at(-1);
+    const routed = Object.values(world.routes ?? {}).some((list) => list.includes(address));
+    if (!routed) fail(`1 packets transmitted, 0 received, 100% packet loss`);
+    break;
+  }
   case 'apt-get': {
     // Installing wireguard-tools puts wg and wg-quick shims next to this one.
     if (args.includes('wireguard-tools')) {
