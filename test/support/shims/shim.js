@@ -135,8 +135,13 @@ switch (tool) {
     process.stdout.write(peers.map((key) => `${key}\t${now}\n`).join(''));
     break;
   }
-  case 'ssh':
+  case 'ssh': {
+    // The commands the phases run on a VM; anything else is a command a VM would not know.
+    const command = args.at(-1);
+    if (command === 'cloud-init status') process.stdout.write('status: done\n');
+    else fail(`sh: 1: ${command}: not found`, 127);
     break;
+  }
   case 'ping': {
     // Answers for an address some tunnel routes (a peer's AllowedIPs).
     const address = args.at(-1);
