@@ -136,10 +136,31 @@ switch (tool) {
     break;
   }
   case 'ssh': {
-    // The commands the phases run on a VM; anything else is a command a VM would not know.
+    // The two commands the phases run on a VM; anything else is a command a VM would not know.
     const command = args.at(-1);
     if (command === 'cloud-init status') process.stdout.write('status: done\n');
-    else fail(`sh: 1: ${command}: not found`, 127);
+    else if (command === 'sudo -n cat /var/lib/k0s/pki/admin.conf') {
+      if (!world.cluster) fail('cat: /var/lib/k0s/pki/admin.conf: No such file or directory');
+      process.stdout.write(
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters:',
+          '- name: local',
+          '  cluster:',
+          '    server: https://localhost:6443',
+          'contexts:',
+          '- name: Default',
+          '  context: {cluster: local, user: user}',
+          'current-context: Default',
+          'users:',
+          '- name: user',
+          '  user:',
+          '    token: SHIM-SECRET-TOKEN-0123456789abcdef',
+          '',
+        ].join('\n'),
+      );
+    } else fail(`sh: 1: ${command}: not found`, 127);
     break;
   }
   case 'ping': {
