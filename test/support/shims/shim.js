@@ -131,7 +131,11 @@ switch (tool) {
   case 'wg': {
     const peers = world.tunnels[args[1]];
     if (!peers) fail(`Unable to access interface: No such device`);
-    const now = Math.floor(Date.now() / 1000);
+    // The test's clock, when it runs on virtual time (test/phases/k0rdent/harness.ts).
+    const offset = existsSync(join(stateDir, 'clock-offset'))
+      ? Number(readFileSync(join(stateDir, 'clock-offset'), 'utf8'))
+      : 0;
+    const now = Math.floor((Date.now() + offset) / 1000);
     process.stdout.write(peers.map((key) => `${key}\t${now}\n`).join(''));
     break;
   }
