@@ -6,7 +6,7 @@
  * hub namespace by wrappers on PATH that change nothing but the namespace. The fake ARM server gives
  * the VM its veth address as public IP, so setup_vpn's Endpoint is the real one.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -77,6 +77,12 @@ async function handshakes(namespace: string, iface: string): Promise<Map<string,
 }
 
 beforeAll(async () => {
+  // User-space interfaces are found by their socket, whichever namespace asks: a wg0 of the machine's
+  // own would be the one the VM's wg-quick and wg talk to.
+  if (existsSync('/var/run/wireguard/wg0.sock'))
+    throw new Error(
+      'a user-space wg0 already runs on this machine (/var/run/wireguard/wg0.sock); stop it first',
+    );
   pair = await createNamespacePair();
   scratch = mkdtempSync(join(tmpdir(), 'k0rdent-wg-'));
   const wrappers = join(scratch, 'hub-bin');
