@@ -1,49 +1,62 @@
 /**
- * The deployment's own OpenSSH known_hosts file: the first connection to a VM records its host key
- * (ssh `StrictHostKeyChecking=accept-new`; k0sctl through `SSH_KNOWN_HOSTS`), and a VM that is created
- * again at an address we knew comes with a new key, so its old entries must go first or every later
- * connection fails with "REMOTE HOST IDENTIFICATION HAS CHANGED". Entries may be hashed
- * (`HashKnownHosts yes`, Debian's and Ubuntu's default): `|1|salt|HMAC-SHA1(salt, host)`.
+ * The deployment's own known_hosts file: when create_vms makes a VM anew, the host key its address
+ * had before belongs to a VM that is gone and must be forgotten, or ssh (rightly) refuses the new one.
+ * Entries in both the plain and the hashed (`|1|salt|hash`) form are recognised.
  */
 import { createHmac } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../stores/atomic-file.js';
-import { readFile } from 'node:fs/promises';
 
-/** How OpenSSH names a host in known_hosts: bare for port 22, `[host]:port` otherwise. */
-function hostToken(host: string, port: number): string {
+/** How ssh names a host in known_hosts: the bare address on port 22, `[address]:port` otherwise. */
+export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-function matchesPattern(pattern: string, token: string): boolean {
-  if (pattern.startsWith('|1|')) {
-    const [, , salt = '', hash = ''] = pattern.split('|');
-    const digest = createHmac('sha1', Buffer.from(salt, 'base64')).update(token).digest('base64');
-    return digest === hash;
+function matches(pattern: string, name: string): boolean {
+  const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(pattern);
+  if (hashed?.[1] !== undefined && hashed[2] !== undefined) {
+    const digest = createHmac('sha1', Buffer.from(hashed[1], 'base64')).update(name).digest('base64');
+    return digest === hashed[2];
   }
-  return pattern === token;
+  return pattern.split(',').includes(name);
 }
 
-/** Whether a known_hosts line names one of the hosts (markers like @revoked are left alone). */
-export function knownHostsLineNames(line: string, hosts: readonly string[], port = 22): boolean {
-  const trimmed = line.trim();
-  if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('@')) return false;
-  const patterns = (trimmed.split(/\s+/)[0] ?? '').split(',');
-  const tokens = hosts.map((host) => hostToken(host, port));
-  return patterns.some((pattern) => tokens.some((token) => matchesPattern(pattern, token)));
+/** The file's text without the entries for `name`; markers (`@revoked`, `@cert-authority`) are kept. */
+export function withoutHost(text: string, name: string): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      const fields = line.trim().split(/\s+/);
+      const pattern = fields[0];
+      if (pattern === undefined || pattern === '' || pattern.startsWith('#') || pattern.startsWith('@'))
+        return true;
+      return !matches(pattern, name);
+    })
+    .join('\n');
 }
 
-/** Drops every entry for these hosts; returns how many lines went. A missing file has none. */
-export async function forgetKnownHosts(file: string, hosts: readonly string[]): Promise<number> {
+/** Forgets the host keys of these addresses; returns how many entries went. */
+export async function forgetHostKeys(
+  knownHostsPath: string,
+  hosts: readonly string[],
+  port: number,
+): Promise<number> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(knownHostsPath, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw error;
   }
-  const lines = text.split('\n');
-  const kept = lines.filter((line) => !knownHostsLineNames(line, hosts));
-  if (kept.length === lines.length) return 0;
-  await writeFileAtomic(file, kept.join('\n'), 0o600);
-  return lines.length - kept.length;
+  let kept = text;
+  for (const host of hosts) kept = withoutHost(kept, knownHostsName(host, port));
+  if (kept === text) return 0;
+  await writeFileAtomic(knownHostsPath, kept, 0o644);
+  const count = (s: string) => s.split('\n').filter((l) => l.trim() !== '').length;
+  return count(text) - count(kept);
+}
+
+/** Every VM of the deployment is gone: so are the keys they had. */
+export async function forgetAllHostKeys(knownHostsPath: string): Promise<void> {
+  await rm(knownHostsPath, { force: true });
 }

@@ -1,5 +1,6 @@
 /** What every built-in phase shares: its catalogue entry, its inputs, and the deployment it belongs to. */
 import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
+import type { SshTarget } from '../../tools/ssh.js';
 import type { Phase, PhaseContext } from '../phase.js';
 import { configValue, type K0rdentConfig } from './config.js';
 import type { Layout } from './layout.js';
@@ -12,6 +13,18 @@ export interface DeploymentParts {
   readonly runtime: K0rdentRuntime;
   readonly layout: Layout;
   readonly names: ResourceNames;
+}
+
+/** SSH to a VM's address as the admin user, with the deployment's key and known_hosts. */
+export function sshTargetOf(parts: DeploymentParts, address: string): SshTarget {
+  return {
+    host: address,
+    port: parts.runtime.sshPort ?? 22,
+    user: parts.config.ssh.username,
+    keyPath: parts.layout.sshPrivateKey().path,
+    knownHostsPath: parts.layout.knownHosts(),
+    connectTimeoutSeconds: parts.config.timeouts.ssh_connect,
+  };
 }
 
 export abstract class K0rdentPhase implements Phase {
@@ -55,6 +68,11 @@ export abstract class K0rdentPhase implements Phase {
 
   protected get runtime(): K0rdentRuntime {
     return this.deployment.runtime;
+  }
+
+  /** SSH to a VM's address as the admin user, with the deployment's key and known_hosts. */
+  protected sshTarget(address: string): SshTarget {
+    return sshTargetOf(this.deployment, address);
   }
 
   /** Tool options streaming into the phase's output. */

@@ -16,9 +16,8 @@ import { dirname } from 'node:path';
 import { etcdLeave, etcdPeerAddresses } from '../../tools/k0s-etcd.js';
 import { k0sctlApply } from '../../tools/k0sctl.js';
 import { kubectlDelete } from '../../tools/kubectl.js';
-import type { SshTarget } from '../../tools/ssh.js';
 import { PhaseConfigurationError, type PhaseContext } from '../phase.js';
-import type { DeploymentParts } from './base.js';
+import { sshTargetOf, type DeploymentParts } from './base.js';
 import { FACT, writeFact, type K0sCluster, type VmState } from './facts.js';
 import { REBUILD_ADVICE } from './k0s-roles.js';
 import { renderK0sctlConfig } from './k0sctl-config.js';
@@ -36,16 +35,6 @@ export interface ClusterToolOptions {
 /** The environment k0sctl runs in: host keys from (and into) the deployment's known_hosts file. */
 export function k0sctlEnv(parts: DeploymentParts, env: Env): Env {
   return { ...env, SSH_KNOWN_HOSTS: parts.layout.knownHosts() };
-}
-
-export function sshTargetOf(parts: DeploymentParts, address: string): SshTarget {
-  return {
-    host: address,
-    user: parts.config.ssh.username,
-    keyPath: parts.layout.sshPrivateKey().path,
-    knownHostsPath: parts.layout.knownHosts(),
-    connectTimeoutSeconds: parts.config.timeouts.ssh_connect,
-  };
 }
 
 /** Hosts of the cluster whose VM is not the one k0s was installed on (re-created since). */
@@ -116,6 +105,7 @@ export async function removeFromCluster(
         clusterName: parts.id,
         k0sVersion: cluster.version,
         sshUser: parts.config.ssh.username,
+        sshPort: parts.runtime.sshPort ?? 22,
         sshKeyPath: parts.layout.sshPrivateKey().path,
         hosts: [leader[0], ...reachable].map((name) => {
           const host = hostOf(name);

@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AzureGateway } from '../../../src/azure/gateway.js';
 import { silentReporter, type Reporter } from '../../../src/engine/reporter.js';
@@ -19,7 +19,7 @@ import { fastDestroy, type FastDestroyResult } from '../../../src/phases/k0rdent
 import type { StateDocument } from '../../../src/state/schema.js';
 import { LocalStateStore } from '../../../src/stores/local-store.js';
 import { startFakeArm, type FakeArm } from '../../support/fake-arm/index.js';
-import { createShims, type Shims } from '../../support/shims/index.js';
+import { createShims, SHIMMED, type Shims, type ShimmedTool } from '../../support/shims/index.js';
 
 export const DEPLOYMENT_ID = 'k0rdent-scenario';
 export const RG = `${DEPLOYMENT_ID}-resgrp`;
@@ -43,6 +43,7 @@ export interface Harness {
     topology?: Topology;
     signal?: AbortSignal;
     only?: string;
+    until?: string;
     overrides?: Record<string, unknown>;
     /** Another deployment id than DEPLOYMENT_ID (the state directory is shared). */
     id?: string;
@@ -59,9 +60,33 @@ export interface Harness {
 
 export const THREE_PLUS_TWO: Topology = { controllers: 3, workers: 2 };
 
-export async function startHarness(options: { pollsBeforeDone?: number } = {}): Promise<Harness> {
-  const arm = await startFakeArm({ pollsBeforeDone: options.pollsBeforeDone ?? 1 });
-  const shims = createShims();
+export interface HarnessOptions {
+  readonly pollsBeforeDone?: number;
+  /** Addresses the fake ARM gives public IPs (a VM stand-in's), instead of documentation ranges. */
+  readonly publicIpAddresses?: readonly string[];
+  /** The tools that are shims (default all); the others come from `path`. */
+  readonly shimmed?: readonly ShimmedTool[];
+  /** Folders searched before the shims: real tools, or wrappers that run them in a namespace. */
+  readonly path?: readonly string[];
+  /** sshd's port on the VMs (runtime.sshPort). */
+  readonly sshPort?: number;
+  /**
+   * How waits pass: `virtual` (default) keeps the configured intervals and moves a clock shared with
+   * the shims on by each sleep at once, so a 10-minute budget runs out in as many checks as it would
+   * have; `short` (for real peers, which keep real time) sleeps at most `maxSleepMs` with the poll
+   * intervals of the VM and kubeconfig checks cut to 5 ms.
+   */
+  readonly time?: 'short' | 'virtual';
+  /** The longest real sleep (default 5 ms): a real peer polled in a loop may want a gentler pace. */
+  readonly maxSleepMs?: number;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const arm = await startFakeArm({
+    pollsBeforeDone: options.pollsBeforeDone ?? 1,
+    ...(options.publicIpAddresses ? { publicIpAddresses: options.publicIpAddresses } : {}),
+  });
+  const shims = createShims(options.shimmed ?? SHIMMED);
   // The tools see the VMs the fake holds: a re-created VM is a new machine, a deallocated one is silent.
   arm.onChange(() => {
     shims.setMachines(arm.machines());
@@ -74,7 +99,16 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
   process.chdir(dir);
   const warnings: string[] = [];
   const infos: string[] = [];
-  const env = { ...shims.env, PATH: shims.binDir, HOME: dir };
+  const env = { ...shims.env, PATH: [...(options.path ?? []), shims.binDir].join(delimiter), HOME: dir };
+  const time = options.time ?? 'virtual';
+  const clock = {
+    now: () => (time === 'virtual' ? shims.clock.now() : Date.now()),
+    sleep: async (ms: number, signal: AbortSignal) => {
+      // Virtual time, shared with the shims: a wait of seconds passes at once, in the order it would.
+      if (time === 'virtual') shims.clock.advance(ms);
+      await sleep(Math.min(ms, options.maxSleepMs ?? 5), undefined, { signal }).catch(() => undefined);
+    },
+  };
   const runtime: K0rdentRuntime = {
     workDir: stateDir,
     env,
@@ -88,14 +122,12 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
         signal,
       }),
     toolEnv: () => Promise.resolve(env),
-    // Virtual time, shared with the shims: a wait of seconds passes at once, in the order it would.
-    sleep: (ms, signal) => {
-      shims.clock.advance(ms);
-      return sleep(Math.min(ms, 5), undefined, { signal }).catch(() => undefined);
-    },
-    now: () => shims.clock.now(),
-    // No shortened intervals: in virtual time the configured ones cost nothing, and a wait that cannot
-    // end reaches its real deadline after as many polls as it would for real.
+    sleep: clock.sleep,
+    now: clock.now,
+    // In virtual time the configured intervals cost nothing, and a wait that cannot end reaches its
+    // real deadline after as many polls as it would for real.
+    ...(time === 'short' ? { timing: { checkIntervalMs: 5, retryDelayMs: 5 } } : {}),
+    ...(options.sshPort !== undefined ? { sshPort: options.sshPort } : {}),
   };
   const reporter: Reporter = {
     ...silentReporter,
@@ -140,10 +172,14 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
     warnings,
     infos,
     deployment,
-    run: ({ topology, signal, only, overrides, id } = {}) => {
+    run: ({ topology, signal, only, until, overrides, id } = {}) => {
       const d = deployment(topology, overrides, id);
       return withSession(d, (session) =>
-        runDeployment(session, d, reporter, { ...(signal ? { signal } : {}), ...(only ? { only } : {}) }),
+        runDeployment(session, d, reporter, {
+          ...(signal ? { signal } : {}),
+          ...(only ? { only } : {}),
+          ...(until ? { until } : {}),
+        }),
       );
     },
     rollback: (to, { destroy = true, force = false, topology } = {}) => {

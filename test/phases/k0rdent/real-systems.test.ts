@@ -165,6 +165,7 @@ describe('k0s topology', () => {
     expect(names).toContain('192.168.100.12');
   });
 
+  // Five runs of up to four hosts each: more than the default budget on a busy machine.
   test('1 → 3 controllers keeps the first host a controller+worker; workers to 0 is refused; 3 → 1 leaves etcd first', async () => {
     expect((await h.run({ topology: ONE_PLUS_ONE })).failed).toBeUndefined();
 
@@ -186,7 +187,7 @@ describe('k0s topology', () => {
     h.arm.clearRequests();
     h.shims.clearCalls();
     const refused = await h.run({ topology: { controllers: 3, workers: 0 } });
-    expect(refused.failed?.phase).toBe('prepare_deployment');
+    expect(refused.failed?.phase).toBe('create_vms');
     expect(refused.failed?.error.class).toBe('config');
     expect(refused.failed?.error.message).toMatch(
       /cluster\.workers\.count 0 leaves no host that can run workloads: k0s-controller registered with the control-plane NoSchedule taint.*k0s-controller-2 runs k0s as controller \(no kubelet\).*Keep at least one worker, or rebuild the cluster .*rollback --to install_k0s/,
@@ -205,7 +206,7 @@ describe('k0s topology', () => {
     expect(Object.keys(cluster?.hosts ?? {}).sort()).toEqual(['k0s-controller', 'k0s-worker-1']);
     expect(h.arm.resources({ type: VM_TYPE }).map((r) => r.name)).toEqual(['k0s-controller', 'k0s-worker-1']);
     expect(decisions(shrunk)).toMatchObject({ install_k0s: 'run', install_k0rdent: 'run' });
-  });
+  }, 180_000);
 });
 
 describe('WireGuard', () => {

@@ -22,6 +22,8 @@ export interface PutContext {
   /** The VM sizes and platform images on offer, for the checks ARM makes when a VM is placed. */
   readonly skus: readonly VmSkuOffer[];
   readonly images: readonly VmImageOffer[];
+  /** Addresses new public IPs get, in order; undefined: the documentation ranges. */
+  readonly publicIpAddresses?: readonly string[] | undefined;
 }
 
 /** A resource written by the same operation as the one requested (a VM's OS disk, a VNet's subnets). */

@@ -27,6 +27,8 @@ export interface ArmContext {
   readonly pageSize: number;
   readonly skus: () => readonly VmSkuOffer[];
   readonly images: () => readonly VmImageOffer[];
+  /** Addresses new public IPs get, in order; undefined: the documentation ranges. */
+  readonly publicIpAddresses?: readonly string[];
 }
 
 export const methodNotAllowed = (method: string): ArmError =>

@@ -41,6 +41,11 @@ export interface FakeArmOptions {
   readonly vmSkus?: readonly VmSkuOffer[];
   /** Platform images `virtualMachineImages` serves and VM PUTs may name (default: Debian 12 and Ubuntu 24.04 images). */
   readonly vmImages?: readonly VmImageOffer[];
+  /**
+   * Addresses new public IPs get, in order, instead of the documentation ranges: a test that stands
+   * in for a VM (an sshd on 127.0.0.1, a WireGuard peer in a network namespace) hands out its own.
+   */
+  readonly publicIpAddresses?: readonly string[];
   /** Which bearer tokens are valid (e.g. those a fake Entra ID issued); default any. */
   readonly acceptToken?: (token: string) => boolean;
 }
@@ -146,6 +151,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       pageSize: options.pageSize ?? 100,
       skus: () => skus,
       images: () => images,
+      ...(options.publicIpAddresses ? { publicIpAddresses: options.publicIpAddresses } : {}),
     });
     const server = await startServer({
       router,

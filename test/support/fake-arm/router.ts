@@ -161,6 +161,7 @@ export class ArmRouter {
       request,
       skus: this.context.skus(),
       images: this.context.images(),
+      publicIpAddresses: this.context.publicIpAddresses,
     });
     const interim = existing === undefined ? 'Creating' : 'Updating';
     const write = (id: string, type: string, resourceName: string, body: JsonObject): StoredResource => {

@@ -18,7 +18,17 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SHIMMED = ['k0sctl', 'helm', 'kubectl', 'wg-quick', 'wg', 'ssh', 'apt-get'] as const;
+export const SHIMMED = [
+  'k0sctl',
+  'helm',
+  'kubectl',
+  'wg-quick',
+  'wg',
+  'ping',
+  'ssh',
+  'apt-get',
+  'sudo',
+] as const;
 export type ShimmedTool = (typeof SHIMMED)[number];
 
 export interface ShimCall {
@@ -103,6 +113,7 @@ export function createShims(tools: readonly ShimmedTool[] = SHIMMED): Shims {
   mkdirSync(binDir);
   mkdirSync(stateDir);
   writeFileSync(join(stateDir, 'calls.jsonl'), '');
+  writeFileSync(join(stateDir, 'tools.json'), JSON.stringify(tools));
   for (const tool of tools) {
     const path = join(binDir, tool);
     writeFileSync(path, `#!/bin/sh\nexec "${process.execPath}" "${SCRIPT}" ${tool} "$@"\n`);

@@ -59,6 +59,7 @@ function readHosts(configPath) {
     name: h.hostname ?? h.ssh?.address,
     role: h.role,
     address: h.ssh?.address,
+    port: h.ssh?.port ?? 22,
     privateAddress: h.privateAddress,
     noTaints: h.noTaints === true,
     reset: h.reset === true,
@@ -75,12 +76,13 @@ function knownHostsFile() {
 function connect(hosts, world) {
   const file = knownHostsFile();
   for (const host of hosts) {
-    const machine = reachable(host.address, world);
-    if (!machine)
-      fail(`level=error msg="[ssh] ${host.address}:22: dial tcp ${host.address}:22: i/o timeout"`);
-    if (file && checkKnownHost(file, host.address, machine, { acceptNew: true }) === 'mismatch') {
+    const where = `${host.address}:${host.port}`;
+    const machine = reachable(host.address, world, host.name);
+    if (!machine) fail(`level=error msg="[ssh] ${where}: dial tcp ${where}: i/o timeout"`);
+    const verdict = file && checkKnownHost(file, host.address, machine, { acceptNew: true, port: host.port });
+    if (verdict === 'mismatch') {
       fail(
-        `level=error msg="[ssh] ${host.address}:22: ssh: handshake failed: host key mismatch: knownhosts: key mismatch"`,
+        `level=error msg="[ssh] ${where}: ssh: handshake failed: host key mismatch: knownhosts: key mismatch"`,
       );
     }
   }
@@ -189,25 +191,64 @@ function apply(hosts, version, world, save) {
   process.stdout.write(`==> Finished: ${hosts.length} hosts\n`);
 }
 
-/** Commands run on a host over ssh (`sudo k0s etcd ...`); other commands succeed (cloud-init checks). */
-export function remoteK0s(command, machine, address, world, save) {
-  const words = command.trim().split(/\s+/);
-  if (words[0] === 'sudo') {
-    words.shift();
-    while (words[0]?.startsWith('-')) words.shift();
-  }
-  if (words[0] !== 'k0s') {
-    if (/boot-finished/.test(command)) return;
-    fail(`bash: ${words[0]}: command not found`, 127);
-  }
-  const cluster = world.cluster;
-  const name = Object.keys(cluster?.hosts ?? {}).find((n) => {
+const ADMIN_KUBECONFIG = [
+  'apiVersion: v1',
+  'kind: Config',
+  'clusters:',
+  '- name: local',
+  '  cluster:',
+  '    server: https://localhost:6443',
+  'contexts:',
+  '- name: Default',
+  '  context: {cluster: local, user: user}',
+  'current-context: Default',
+  'users:',
+  '- name: user',
+  '  user:',
+  '    token: SHIM-SECRET-TOKEN-0123456789abcdef',
+  '',
+].join('\n');
+
+/** The cluster host k0s runs as on this machine (reached at `address`), or undefined. */
+function hostOn(cluster, machine, address) {
+  return Object.keys(cluster?.hosts ?? {}).find((n) => {
     const on = installedOn(cluster, n);
     return (
       on !== undefined &&
       (on.vmId === machine.vmId || (on.vmId.startsWith('static-') && cluster.hosts[n].address === address))
     );
   });
+}
+
+/**
+ * The commands the phases run on a VM over ssh: `cloud-init status`, the admin kubeconfig k0s writes on
+ * a controller, and `k0s etcd` on a controller; anything else is a command a VM would not know.
+ */
+export function remoteCommand(command, machine, address, world, save) {
+  if (command === 'cloud-init status') {
+    process.stdout.write('status: done\n');
+    return;
+  }
+  const words = command.trim().split(/\s+/);
+  if (words[0] === 'sudo') {
+    words.shift();
+    while (words[0]?.startsWith('-')) words.shift();
+  }
+  const cluster = world.cluster;
+  // Without machines linked to VMs, an address cannot say which host it is: any controller answers.
+  const name =
+    hostOn(cluster, machine, address) ??
+    (machine.vmId.startsWith('static-')
+      ? Object.keys(cluster?.hosts ?? {}).find((n) => isController(cluster.hosts[n].role))
+      : undefined);
+  if (words[0] === 'cat' && words[1] === '/var/lib/k0s/pki/admin.conf') {
+    // k0s writes it on controllers only.
+    if (!name || !isController(cluster.hosts[name].role))
+      fail('cat: /var/lib/k0s/pki/admin.conf: No such file or directory');
+    process.stdout.write(ADMIN_KUBECONFIG);
+    return;
+  }
+  if (words[0] !== 'k0s') fail(`sh: 1: ${words[0]}: not found`, 127);
   if (!name || !isController(cluster.hosts[name].role))
     fail("Error: can't connect to the etcd: no k0s controller runs here");
   if (!etcdAlive(cluster).quorum) fail('Error: etcd member list failed: context deadline exceeded');

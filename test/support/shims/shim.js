@@ -1,11 +1,12 @@
-// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ssh and apt-get. Every call is
-// appended to $SHIM_STATE/calls.jsonl; rules in $SHIM_STATE/rules.json make a call fail on cue; the
+// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ping, ssh, apt-get and sudo. Every call
+// is appended to $SHIM_STATE/calls.jsonl; rules in $SHIM_STATE/rules.json make a call fail on cue; the
 // shared state (world.js) makes the tools agree with each other and with the machines the fake ARM
 // server holds. How strict each tool is, and why, is in net.js and k0s.js.
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { helm, k0sctl, kubectl, remoteK0s } from './k0s.js';
-import { fail, ssh, wg, wgQuick } from './net.js';
+import { helm, k0sctl, kubectl, remoteCommand } from './k0s.js';
+import { fail, ping, ssh, wg, wgQuick } from './net.js';
 import { loadWorld, readJson, saveWorld, stateDir, writeJson } from './world.js';
 
 const [tool, ...args] = process.argv.slice(2);
@@ -47,7 +48,10 @@ switch (tool) {
     wg(args, world);
     break;
   case 'ssh':
-    ssh(args, world, (command, machine, address) => remoteK0s(command, machine, address, world, save));
+    ssh(args, world, (command, machine, address) => remoteCommand(command, machine, address, world, save));
+    break;
+  case 'ping':
+    ping(args, world);
     break;
   case 'apt-get': {
     // Installing wireguard-tools puts wg and wg-quick shims next to this one.
@@ -62,6 +66,12 @@ switch (tool) {
         chmodSync(path, 0o755);
       }
     }
+    break;
+  }
+  case 'sudo': {
+    // The runner's passwordless sudo: run the command as it is.
+    const result = spawnSync(args[0], args.slice(1), { stdio: 'inherit' });
+    process.exit(result.status ?? 1);
     break;
   }
   default:

@@ -1,8 +1,10 @@
 // What the shims agree on, kept as JSON files in $SHIM_STATE:
-//   world.json     the cluster k0sctl built, helm releases, k0rdent objects, WireGuard tunnels;
+//   world.json     the cluster k0sctl built, helm releases, k0rdent objects, WireGuard tunnels (on a
+//                  runner, its tunnels are in $RUNNER_TEMP/shim-wg.json instead);
 //   machines.json  the VMs as machines (identity, power state, addresses), written by the test from the
 //                  fake ARM server (createShims().setMachines); absent, every host is a running machine
 //                  that never changes;
+//   tools.json     the tools that are shims (the test may run real ones for the others);
 //   clock.json     the test's virtual clock (an offset added to Date.now()), which the code under test
 //                  advances when it sleeps, so that waits of seconds take no time.
 import { createHash } from 'node:crypto';
@@ -26,12 +28,29 @@ export function writeJson(name, value) {
 
 export const EMPTY_WORLD = { cluster: null, releases: {}, tunnels: {}, wg: {}, k0rdent: null };
 
+/**
+ * A tunnel lives on one machine: on a runner ($RUNNER_TEMP set) the tunnels up (`tunnels`, `wg`) are
+ * that runner's own, kept in its temporary folder; everything else is shared by every job.
+ */
+const runnerNet = () => (process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'shim-wg.json') : undefined);
+
 export function loadWorld() {
-  return { ...EMPTY_WORLD, ...readJson('world.json', {}) };
+  const world = { ...EMPTY_WORLD, ...readJson('world.json', {}) };
+  const net = runnerNet();
+  if (net) {
+    const own = existsSync(net) ? JSON.parse(readFileSync(net, 'utf8')) : {};
+    world.tunnels = own.tunnels ?? {};
+    world.wg = own.wg ?? {};
+  }
+  return world;
 }
 
 export function saveWorld(world) {
-  writeJson('world.json', world);
+  const net = runnerNet();
+  if (!net) return writeJson('world.json', world);
+  writeFileSync(net, JSON.stringify({ tunnels: world.tunnels, wg: world.wg }));
+  const shared = readJson('world.json', {});
+  writeJson('world.json', { ...world, tunnels: shared.tunnels ?? {}, wg: shared.wg ?? {} });
 }
 
 /** Virtual time in milliseconds. */
@@ -46,6 +65,11 @@ export function advance(ms) {
 }
 
 const linked = () => readJson('machines.json', undefined);
+
+/** Whether a tool is one of the shims (tools.json, written by createShims); the others are real. */
+export function shimmed(tool) {
+  return readJson('tools.json', [tool]).includes(tool);
+}
 
 /** The machine a VM name stands for; undefined when no such VM exists. */
 export function machineNamed(name) {
