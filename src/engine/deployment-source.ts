@@ -9,6 +9,7 @@ import type { Deployment } from '../phases/phase.js';
 import type { K0rdentSourceOptions } from '../phases/k0rdent/index.js';
 import { loadPipeline, type PipelineOverrides } from '../phases/pipeline/load.js';
 import type { StateDocument } from '../state/schema.js';
+import { assertSwitchesAgree } from './select.js';
 
 export interface PhaseListing {
   readonly name: string;
@@ -27,6 +28,7 @@ export async function resolveDeployment(
   options: DeploymentOptions,
   stored?: StateDocument,
 ): Promise<Deployment> {
+  assertSwitchesAgree(options);
   const file = options.pipeline ?? recordedPipeline(stored);
   if (file !== undefined) {
     if (options.config !== undefined) throw new UserError('use either --pipeline or --config, not both');

@@ -1,8 +1,14 @@
 /**
  * Runs an external command with an argument array (never a shell string built from inputs),
  * streaming its output line by line and keeping the tail for error reports.
+ *
+ * Every command's output passes the runner's `::add-mask::` protocol here, once, before anything
+ * sees a line: the secret it hands over is registered and the line itself goes nowhere (not to
+ * `onLine`, not into the tail), and the tail is redacted when the command ends. So a validator's
+ * evidence or a failed undo's error, kept in the state, is masked like streamed output.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { parseMaskCommand, redact, registerSecret } from '../secrets.js';
 
 export interface CommandOptions {
   readonly cwd?: string;
@@ -10,7 +16,7 @@ export interface CommandOptions {
   readonly signal?: AbortSignal;
   readonly onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   readonly stdin?: string;
-  /** Lines kept for error messages. */
+  /** Lines kept for error messages (redacted). */
   readonly tailLines?: number;
   /** Collect stdout in full (for commands whose output is data, like `helm status -o json`). */
   readonly captureStdout?: boolean;
@@ -48,6 +54,11 @@ export async function runCommand(
       const decoder = new StringDecoder('utf8');
       let pending = '';
       const emit = (line: string) => {
+        const secret = parseMaskCommand(line);
+        if (secret !== undefined) {
+          registerSecret(secret);
+          return;
+        }
         tail.push(line);
         if (tail.length > tailLimit) tail.shift();
         options.onLine?.(line, stream);
@@ -89,7 +100,12 @@ export async function runCommand(
       if (killTimer) clearTimeout(killTimer);
       out.end();
       err.end();
-      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined, tail, stdout: captured.join('') });
+      resolve({
+        exitCode: code ?? undefined,
+        signal: signal ?? undefined,
+        tail: tail.map(redact),
+        stdout: captured.join(''),
+      });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');

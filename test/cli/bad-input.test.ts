@@ -149,6 +149,17 @@ describe('bad arguments', () => {
       'use either --only or --until, not both',
     );
     await expectRefused(['history', '--limit', 'lots'], /expected a positive whole number/);
+    // --force re-runs one phase; without --only it used to be ignored silently.
+    await expectRefused(['run', '--force'], '--force re-runs one completed phase and needs --only <phase>');
+    await expectRefused(['plan', '--force'], '--force re-runs one completed phase and needs --only <phase>');
+    await expectRefused(
+      ['plan', '--enable', 'install_addons', '--disable', 'install_addons'],
+      '--enable install_addons --disable install_addons: a phase cannot be switched on and off at once',
+    );
+    await expectRefused(
+      ['run', '--disable', 'install_addons', '--enable', 'install_addons'],
+      'a phase cannot be switched on and off at once',
+    );
   });
 
   test('an unknown or badly named artifact', async () => {
@@ -157,6 +168,11 @@ describe('bad arguments', () => {
       'no artifact named nothing is recorded (recorded: cluster_config, hub_key)',
     );
     await expectRefused(['artifact', 'record', '../escape', 'x'], 'artifact name "../escape" is not valid');
+    writeFileSync(join(dir, 'made.txt'), 'x');
+    await expectRefused(
+      ['artifact', 'record', 'made', 'made.txt', '--phase', 'nosuch'],
+      'cannot record artifact made: "nosuch" is not a phase of deployment local-demo (phases: prepare_workspace,',
+    );
   });
 });
 
