@@ -51,7 +51,12 @@ export function formatFileProblems(file: string, problems: readonly FileProblem[
 /** The state is held by another writer. Exit code 3. */
 export class StateLockedError extends Error {
   readonly exitCode: ExitCode = ExitCode.locked;
-  override readonly name = 'StateLockedError';
+  override readonly name: string = 'StateLockedError';
+}
+
+/** A writer found its lock gone or taken before a commit: it stops without writing. Exit code 3. */
+export class LockLostError extends StateLockedError {
+  override readonly name: string = 'LockLostError';
 }
 
 /** A phase (or an undo step) failed; the state records it. Exit code 1. */

@@ -92,6 +92,31 @@ function beginsLikeOurs(text: string): boolean {
   return text.startsWith(HEADER_FIRST_LINE) || (text !== '' && HEADER_FIRST_LINE.startsWith(text));
 }
 
+/**
+ * A state file as stored, read as bytes: its size is what is on disk, and bytes that are not UTF-8
+ * (a binary file, another encoding) are named as such instead of being re-encoded and measured.
+ */
+export function decodeStateFile(bytes: Uint8Array, file: string, maxBytes = DEFAULT_MAX_STATE_BYTES): DecodedState {
+  if (bytes.length > maxBytes) {
+    throw new FileError(
+      file,
+      [{ path: '', message: `file is ${bytes.length} bytes, over the limit of ${maxBytes} bytes` }],
+      OVERSIZE_ADVICE,
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new FileError(
+      file,
+      [{ path: '', message: 'is not UTF-8 text (a binary file, or text in another encoding)' }],
+      'The file was not changed. It is not a k0rdent-deploy state: restore the state file from a backup.',
+    );
+  }
+  return decodeState(text, file, maxBytes, { bytes: bytes.length });
+}
+
 function truncated(file: string, text: string): FileError {
   const lines = text.length === 0 ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
   return new FileError(

@@ -16,7 +16,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     throw error;
   }
   await handle.close();
-  failpoint('store:before-rename');
+  failpoint('store:mid-write');
   try {
     await rename(temp, path);
   } catch (error) {
@@ -26,7 +26,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   await syncDirectory(dirname(path));
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a rename or a new name in `dir` durable. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

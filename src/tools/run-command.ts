@@ -9,6 +9,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { parseMaskCommand, redact, registerSecret } from '../secrets.js';
+import { trackGroup, untrackGroup } from './process-groups.js';
 
 export interface CommandOptions {
   readonly cwd?: string;
@@ -47,9 +48,15 @@ export async function runCommand(
       cwd: options.cwd,
       env: options.env ? dropUndefined(options.env) : process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group, so cancelling kills the whole tree a script may have started.
+      // Its own process group, so cancelling kills the whole tree a script may have started; and
+      // tracked, so that it does not outlive this process (process-groups.ts).
       detached: true,
     });
+    const group = child.pid;
+    if (group !== undefined) trackGroup(group);
+    const untrack = () => {
+      if (group !== undefined) untrackGroup(group);
+    };
     const lineSplitter = (stream: 'stdout' | 'stderr') => {
       const decoder = new StringDecoder('utf8');
       let pending = '';
@@ -92,10 +99,12 @@ export async function runCommand(
     options.signal?.addEventListener('abort', cancel, { once: true });
 
     child.on('error', (error) => {
+      untrack();
       options.signal?.removeEventListener('abort', cancel);
       reject(error);
     });
     child.on('close', (code, signal) => {
+      untrack();
       options.signal?.removeEventListener('abort', cancel);
       if (killTimer) clearTimeout(killTimer);
       out.end();
