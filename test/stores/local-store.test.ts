@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { FileError, LockLostError, StateLockedError, UserError } from '../../src/errors.js';
 import { encodeState } from '../../src/state/codec.js';
 import { addNote, markCompleted, markInProgress } from '../../src/state/transitions.js';
-import { JOURNAL_FILE, LocalStateStore, STATE_FILE } from '../../src/stores/local-store.js';
+import { LocalStateStore, STATE_FILE } from '../../src/stores/local-store.js';
 import { newDoc, stamp } from '../support/state-arbitraries.js';
 import { scratchDir } from '../support/cli.js';
 
