@@ -28,6 +28,7 @@ import { phaseContext } from '../engine/run.js';
 import { dump } from 'js-yaml';
 import { createOutput, type Output } from './output.js';
 import { provideSelfCommand } from './self-command.js';
+import { outputClosed } from './stdio.js';
 import {
   artifactsTable,
   historyTable,
@@ -81,6 +82,7 @@ export async function runCommand(
           signal,
           env: self.env,
         }),
+      outputClosed,
     );
     if (options.json) {
       term.out(JSON.stringify(summary, null, 2));
@@ -280,6 +282,7 @@ export async function rollbackCommand(
           signal,
           env: self.env,
         }),
+      outputClosed,
     );
     term.out(
       summary.steps.length === 0
@@ -330,6 +333,7 @@ async function fastRollback(
           to,
           commit: () => session.commit(),
         }),
+      outputClosed,
     );
     term.out(
       `resource group ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,

@@ -28,7 +28,7 @@ import { mergeDeltas, mergeDocuments } from '../state/merge.js';
 import { legacyArtifactPaths, migrateLegacyState, type ExtractedSecret } from '../state/migrate.js';
 import type { StateDocument } from '../state/schema.js';
 import { digestIfExists } from '../tools/file-digest.js';
-import { syncDirectory, writeFileAtomic } from './atomic-file.js';
+import { naming, syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { LOCK_TOKEN_ENV, LockFile } from './lock-file.js';
 import type { LoadedState, LockOwner, StateStore, StoreLock } from './store.js';
 
@@ -291,9 +291,15 @@ export class LocalStateStore implements StateStore {
     return this.view;
   }
 
-  /** Appends and syncs; a new journal's name is synced into the directory too. */
+  /**
+   * Appends and syncs; a new journal's name is synced into the directory too. A write that fails
+   * (a full disk) is cut back off, so the journal never keeps half a line of a commit that failed.
+   */
   private async append(text: string, created: boolean): Promise<void> {
-    const handle = await open(this.journalFile, 'a', 0o600);
+    const handle = await open(this.journalFile, 'a', 0o600).catch((error: unknown) => {
+      throw naming(error, this.journalFile);
+    });
+    const before = created ? 0 : (await handle.stat()).size;
     try {
       let rest = text;
       if (failpointDue('store:mid-write')) {
@@ -306,9 +312,13 @@ export class LocalStateStore implements StateStore {
       failpoint('store:mid-write');
       await handle.write(rest);
       await handle.datasync();
-    } finally {
+    } catch (error) {
+      await handle.truncate(before).catch(() => undefined);
       await handle.close();
+      if (created) await rm(this.journalFile, { force: true }).catch(() => undefined);
+      throw naming(error, this.journalFile);
     }
+    await handle.close();
     if (created) await syncDirectory(this.dir);
   }
 

@@ -15,6 +15,7 @@ import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os';
 import { LockLostError, StateLockedError } from '../errors.js';
 import { endGroups, onGroupsChanged, type ProcessGroup } from '../tools/process-groups.js';
+import { naming } from './atomic-file.js';
 import type { LockOwner, StoreLock } from './store.js';
 
 export const LOCK_TOKEN_ENV = 'K0RDENT_LOCK_TOKEN';
@@ -163,7 +164,10 @@ export class LockFile {
   /** Creates the lock file with its content in one step: link() fails if the name exists. */
   private async create(info: LockInfo): Promise<boolean> {
     const temp = `${this.path}.${process.pid}.${info.token}.tmp`;
-    await writeFile(temp, JSON.stringify(info) + '\n', { mode: 0o600 });
+    await writeFile(temp, JSON.stringify(info) + '\n', { mode: 0o600 }).catch(async (error: unknown) => {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw naming(error, this.path);
+    });
     try {
       await link(temp, this.path);
       return true;

@@ -24,10 +24,19 @@ export interface ProcessGroup {
 const live = new Map<number, ProcessGroup>();
 const listeners = new Set<(groups: readonly ProcessGroup[]) => void>();
 
+/**
+ * Starts the watchdog, before the first group it must watch exists: a process killed between
+ * starting a command and starting its watchdog would leave that command unwatched.
+ */
+export function prepareTracking(): void {
+  watchdog();
+}
+
+/** Registers a group the moment its leader is spawned (the watchdog first: it is the one that acts). */
 export function trackGroup(pgid: number): void {
+  watchdog()?.write(`+${pgid}\n`);
   const started = leaderStartOf(pgid);
   live.set(pgid, { pgid, ...(started === undefined ? {} : { leaderStart: started }) });
-  watchdog()?.write(`+${pgid}\n`);
   notify();
 }
 
@@ -152,8 +161,7 @@ function watchdog(): Watchdog | null {
   started = null;
   if (process.platform === 'win32') return started;
   try {
-    // Loaded lazily like runCommand's spawn, and synchronously: the group must be registered before
-    // anything else happens. child_process is already loaded by then (a group was just spawned).
+    // Synchronously: runCommand starts the watchdog right before it spawns a command.
     const { spawn } = process.getBuiltinModule('node:child_process');
     const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], {
       stdio: ['pipe', 'ignore', 'ignore'],

@@ -9,7 +9,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { parseMaskCommand, redact, registerSecret } from '../secrets.js';
-import { trackGroup, untrackGroup } from './process-groups.js';
+import { prepareTracking, trackGroup, untrackGroup } from './process-groups.js';
 
 export interface CommandOptions {
   readonly cwd?: string;
@@ -43,6 +43,7 @@ export async function runCommand(
   const tailLimit = options.tailLines ?? 20;
   const tail: string[] = [];
   const captured: string[] = [];
+  prepareTracking();
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
