@@ -717,7 +717,7 @@ async function writeArtifact(context, file) {
     await (0,promises_.mkdir)((0,external_node_path_.dirname)(file.path), { recursive: true, mode: file.sensitive ? 0o700 : 0o755 });
     const existing = await readIfExists(file.path);
     if (existing !== file.content)
-        await (0,atomic_file/* writeFileAtomic */.Z)(file.path, file.content, file.sensitive ? 0o600 : 0o644);
+        await (0,atomic_file/* writeFileAtomic */.Zf)(file.path, file.content, file.sensitive ? 0o600 : 0o644);
     const sha256 = (0,canonical/* sha256Hex */.fg)(file.content);
     const record = context.state.read().artifacts[file.name];
     const path = storedPath(file.path);

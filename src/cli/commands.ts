@@ -12,7 +12,7 @@ import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
 import { resolve } from 'node:path';
 import { registerSecret } from '../secrets.js';
-import { MAX_SNAPSHOT_BYTES, rekeySnapshot } from '../stores/artifact-snapshot.js';
+import { MAX_SNAPSHOT_TEXT_BYTES, rekeySnapshot } from '../stores/artifact-snapshot.js';
 import { writeFileAtomic } from '../stores/atomic-file.js';
 import {
   CREATE_KEY_ADVICE,
@@ -521,7 +521,7 @@ export async function stateRekeyCommand(options: GlobalOptions & { snapshots: st
     const text = await readInputFile(file, {
       what: 'snapshot file',
       option: 'state rekey',
-      maxBytes: MAX_SNAPSHOT_BYTES * 2,
+      maxBytes: MAX_SNAPSHOT_TEXT_BYTES,
     });
     const rekeyed = rekeySnapshot(text, file, keys);
     await writeFileAtomic(resolve(file), rekeyed.text, 0o600);

@@ -59,7 +59,8 @@ interface View {
   readonly doc: StateDocument;
   readonly snapshot: FileId;
   readonly journal?: {
-    readonly id: FileId;
+    /** The journal only grows while it is the same file: its inode, and its size as read. */
+    readonly id: Pick<FileId, 'dev' | 'ino'>;
     /** Bytes of whole lines read (a torn last line is not counted). */
     readonly offset: number;
     readonly lines: number;
@@ -162,13 +163,12 @@ export class LocalStateStore implements StateStore {
     // The journal is read with the same limit as the file, and will be folded into it.
     if (view.snapshot.size + journalBytes + addedBytes > maxStateBytes) return this.fold(merged);
 
-    await this.append(header + entry, view.journal === undefined);
-    const written = await stat(this.journalFile);
+    const appended = await this.append(header + entry, view.journal);
     this.view = {
       doc: merged,
       snapshot: view.snapshot,
       journal: {
-        id: idOf(written),
+        id: appended,
         offset: journalBytes + addedBytes,
         lines: (view.journal?.lines ?? 0) + (header ? 2 : 1),
         torn: false,
@@ -252,7 +252,7 @@ export class LocalStateStore implements StateStore {
           journal.size >= view.journal.offset
         ) {
           if (journal.size === view.journal.offset) return view;
-          return this.readAppended(view, idOf(journal));
+          return this.readAppended(view, journal.size);
         }
       }
     }
@@ -260,13 +260,13 @@ export class LocalStateStore implements StateStore {
     return this.view;
   }
 
-  private async readAppended(view: View, id: FileId): Promise<View> {
+  private async readAppended(view: View, size: number): Promise<View> {
     const previous = view.journal;
     if (!previous) return view;
     const handle = await open(this.journalFile, 'r');
     let bytes: Buffer;
     try {
-      bytes = Buffer.alloc(id.size - previous.offset);
+      bytes = Buffer.alloc(size - previous.offset);
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, previous.offset);
       bytes = bytes.subarray(0, bytesRead);
     } finally {
@@ -282,7 +282,7 @@ export class LocalStateStore implements StateStore {
       doc: mergeDeltas(view.doc, decoded.deltas),
       snapshot: view.snapshot,
       journal: {
-        id,
+        id: previous.id,
         offset: previous.offset + decoded.wholeBytes,
         lines: previous.lines + decoded.lines,
         torn: decoded.torn,
@@ -294,32 +294,39 @@ export class LocalStateStore implements StateStore {
   /**
    * Appends and syncs; a new journal's name is synced into the directory too. A write that fails
    * (a full disk) is cut back off, so the journal never keeps half a line of a commit that failed.
+   * Returns the identity of the file written, read from the same open file.
    */
-  private async append(text: string, created: boolean): Promise<void> {
+  private async append(text: string, journal: View['journal']): Promise<Pick<FileId, 'dev' | 'ino'>> {
     const handle = await open(this.journalFile, 'a', 0o600).catch((error: unknown) => {
       throw naming(error, this.journalFile);
     });
-    const before = created ? 0 : (await handle.stat()).size;
+    let id: Pick<FileId, 'dev' | 'ino'>;
     try {
-      let rest = text;
-      if (failpointDue('store:mid-write')) {
-        // A crash test's torn write: half the line on disk, then the process dies.
-        const half = Math.floor(text.length / 2);
-        await handle.write(text.slice(0, half));
+      const info = await handle.stat();
+      id = { dev: info.dev, ino: info.ino };
+      const before = journal === undefined ? 0 : info.size;
+      try {
+        let rest = text;
+        if (failpointDue('store:mid-write')) {
+          // A crash test's torn write: half the line on disk, then the process dies.
+          const half = Math.floor(text.length / 2);
+          await handle.write(text.slice(0, half));
+          await handle.datasync();
+          rest = text.slice(half);
+        }
+        failpoint('store:mid-write');
+        await handle.write(rest);
         await handle.datasync();
-        rest = text.slice(half);
+      } catch (error) {
+        await handle.truncate(before).catch(() => undefined);
+        if (!journal) await rm(this.journalFile, { force: true }).catch(() => undefined);
+        throw naming(error, this.journalFile);
       }
-      failpoint('store:mid-write');
-      await handle.write(rest);
-      await handle.datasync();
-    } catch (error) {
-      await handle.truncate(before).catch(() => undefined);
+    } finally {
       await handle.close();
-      if (created) await rm(this.journalFile, { force: true }).catch(() => undefined);
-      throw naming(error, this.journalFile);
     }
-    await handle.close();
-    if (created) await syncDirectory(this.dir);
+    if (!journal) await syncDirectory(this.dir);
+    return id;
   }
 
   /** Writes `doc` as the new state file, then removes the journal it holds. */
@@ -449,7 +456,7 @@ function sameFile(a: FileId, b: FileId): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
-function sameInode(a: { dev: number; ino: number }, b: FileId): boolean {
+function sameInode(a: { dev: number; ino: number }, b: Pick<FileId, 'dev' | 'ino'>): boolean {
   return a.dev === b.dev && a.ino === b.ino;
 }
 

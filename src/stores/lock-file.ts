@@ -4,14 +4,16 @@
  * on this same host is stale (a killed run) and is taken over with a warning. Child processes of
  * the holder (a phase command recording an artifact) present the token and share the lock.
  *
- * The token is the lock's identity: before each commit the holder checks that the file still holds
- * it (`verify`), so a run whose lock was removed (its state directory deleted) or taken stops
- * instead of writing. The file also lists the process groups of the commands the holder is running
- * (process-groups.ts): whoever takes over a stale lock ends those first, so a phase never runs
- * while an earlier attempt of it is still alive on this host.
+ * A lock's identity is the file the holder created, not its name: the holder keeps it open and,
+ * before each commit, checks that the name still leads to that very file (`verify`: one stat; an
+ * open file's inode number cannot be reused), so a run whose lock was removed (its state directory
+ * deleted) or taken stops instead of writing. Beside the lock, `.lock.processes` lists the process
+ * groups of the commands the holder runs (process-groups.ts), under the lock's token: whoever takes
+ * over a stale lock ends those first, so a phase never runs while an earlier attempt of it is still
+ * alive on this host.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { LockLostError, StateLockedError } from '../errors.js';
 import { endGroups, onGroupsChanged, type ProcessGroup } from '../tools/process-groups.js';
@@ -26,8 +28,19 @@ export interface LockInfo {
   readonly started_at: string;
   readonly command: string;
   readonly token: string;
-  /** Process groups of the commands the holder runs (a phase's script and what it started). */
-  readonly processes?: readonly { readonly pgid: number; readonly leader_start?: number }[];
+}
+
+/** `.lock.processes`: the groups of the commands the holder with `token` runs. */
+interface ProcessList {
+  readonly token: string;
+  readonly processes: readonly { readonly pgid: number; readonly leader_start?: number }[];
+}
+
+/** The lock file as its holder opened it: while it is open, its inode number is its own. */
+interface Opened {
+  readonly handle: FileHandle;
+  readonly dev: number;
+  readonly ino: number;
 }
 
 /** A granted lock; `shared` when it is the lock of a parent process, presented by its token. */
@@ -61,15 +74,22 @@ export class LockFile {
         command: owner.command,
         token: randomBytes(16).toString('hex'),
       };
-      if (await this.create(info)) {
+      const created = await this.create(info);
+      if (created) {
         this.token = info.token;
-        return this.held(info);
+        return this.held(info, created);
       }
       const holder = await this.read();
       if (holder === undefined) continue;
       if (inherited !== undefined && holder.token === inherited) {
+        const opened = await this.openHeld(inherited);
+        if (!opened) continue;
         this.token = inherited;
-        return { shared: true, verify: () => this.verify(inherited), release: () => Promise.resolve() };
+        return {
+          shared: true,
+          verify: () => this.verify(opened),
+          release: () => opened.handle.close(),
+        };
       }
       if (!isStale(holder)) throw new StateLockedError(lockedMessage(this.describe, this.path, holder));
       const ended = await this.endProcessesOf(holder);
@@ -84,59 +104,81 @@ export class LockFile {
     throw new StateLockedError(`could not lock ${this.describe}: other writers keep taking it; try again`);
   }
 
-  /** The owner's handle: it keeps the lock file's list of running process groups up to date. */
-  private held(info: LockInfo): LockHandle {
-    let current = info;
+  /** The owner's handle: it keeps `.lock.processes` up to date while it holds the lock. */
+  private held(info: LockInfo, opened: Opened): LockHandle {
     let writes = Promise.resolve();
     const stop = onGroupsChanged((groups) => {
-      current = { ...current, processes: groups.map(recorded) };
-      const next = current;
-      writes = writes.then(() => this.rewrite(next)).catch(() => undefined);
+      const list: ProcessList = { token: info.token, processes: groups.map(recorded) };
+      writes = writes.then(() => this.writeProcesses(list)).catch(() => undefined);
     });
     return {
       shared: false,
-      verify: () => this.verify(info.token),
+      verify: () => this.verify(opened),
       release: async () => {
         stop();
         await writes;
-        await this.release(info.token);
+        await this.release(info.token, opened);
       },
     };
   }
 
-  /** Throws LockLostError unless the lock file still holds `token`. */
-  async verify(token: string): Promise<void> {
-    let holder: LockInfo | undefined;
+  /** Opens the lock file a parent process holds, checking it is still the one with `token`. */
+  private async openHeld(token: string): Promise<Opened | undefined> {
+    let handle: FileHandle;
     try {
-      holder = await this.read();
+      handle = await open(this.path, 'r');
     } catch (error) {
-      if (!(error instanceof StateLockedError)) throw error;
-      throw new LockLostError(
-        lostMessage(this.describe, `${this.path} was replaced by a file that is not a lock`),
-      );
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
     }
-    if (holder?.token === token) return;
+    const [info, text] = await Promise.all([handle.stat(), handle.readFile('utf8')]);
+    if (!text.includes(token)) {
+      await handle.close();
+      return undefined;
+    }
+    return { handle, dev: info.dev, ino: info.ino };
+  }
+
+  /**
+   * Throws LockLostError unless the lock's name still leads to the file this process opened: one
+   * stat while all is well; the holder is read only to say who took it.
+   */
+  private async verify(opened: Opened): Promise<void> {
+    const now = await stat(this.path).catch((error: unknown) => {
+      if (
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
+        return undefined;
+      throw error;
+    });
+    if (now?.dev === opened.dev && now.ino === opened.ino) return;
+    const holder = now === undefined ? undefined : await this.read().catch(() => undefined);
     throw new LockLostError(
       lostMessage(
         this.describe,
-        holder === undefined
+        now === undefined
           ? `${this.path} was removed (was the state directory deleted or moved?)`
-          : `it is now held by pid ${holder.pid} on host ${holder.host} (${holder.command}, since ${holder.started_at})`,
+          : holder === undefined
+            ? `${this.path} was replaced by a file that is not a lock`
+            : `it is now held by pid ${holder.pid} on host ${holder.host} (${holder.command}, since ${holder.started_at})`,
       ),
     );
   }
 
-  /** Replaces the lock file with `info` (same token), if it is still ours; never fsynced: it is host-local. */
-  private async rewrite(info: LockInfo): Promise<void> {
-    const holder = await this.read().catch(() => undefined);
-    if (holder?.token !== info.token) return;
+  /** Replaces `.lock.processes` in one rename; never fsynced: it only matters on this host. */
+  private async writeProcesses(list: ProcessList): Promise<void> {
     const temp = `${this.path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
     try {
-      await writeFile(temp, JSON.stringify(info) + '\n', { mode: 0o600 });
-      await rename(temp, this.path);
-    } finally {
+      await writeFile(temp, JSON.stringify(list) + '\n', { mode: 0o600 });
+      await rename(temp, this.processesPath);
+    } catch {
       await rm(temp, { force: true });
     }
+  }
+
+  private get processesPath(): string {
+    return `${this.path}.processes`;
   }
 
   /**
@@ -145,7 +187,7 @@ export class LockFile {
    * again beside it.
    */
   private async endProcessesOf(holder: LockInfo): Promise<number> {
-    const groups: ProcessGroup[] = (holder.processes ?? []).map((p) => ({
+    const groups: ProcessGroup[] = (await this.readProcesses(holder.token)).map((p) => ({
       pgid: p.pgid,
       ...(p.leader_start === undefined ? {} : { leaderStart: p.leader_start }),
     }));
@@ -161,19 +203,38 @@ export class LockFile {
     return groups.length;
   }
 
-  /** Creates the lock file with its content in one step: link() fails if the name exists. */
-  private async create(info: LockInfo): Promise<boolean> {
+  /** The groups `.lock.processes` lists for the holder with `token` (none when it is another's). */
+  private async readProcesses(token: string): Promise<ProcessList['processes']> {
+    try {
+      const parsed = JSON.parse(await readFile(this.processesPath, 'utf8')) as Partial<ProcessList>;
+      if (parsed.token !== token || !Array.isArray(parsed.processes)) return [];
+      return (parsed.processes as unknown[]).filter(isRecordedGroup);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Creates the lock file with its content in one step (link() fails if the name exists), and
+   * keeps it open: that open file is the lock's identity.
+   */
+  private async create(info: LockInfo): Promise<Opened | undefined> {
     const temp = `${this.path}.${process.pid}.${info.token}.tmp`;
     await writeFile(temp, JSON.stringify(info) + '\n', { mode: 0o600 }).catch(async (error: unknown) => {
       await rm(temp, { force: true }).catch(() => undefined);
       throw naming(error, this.path);
     });
     try {
-      await link(temp, this.path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
+      const handle = await open(temp, 'r');
+      try {
+        await link(temp, this.path);
+      } catch (error) {
+        await handle.close();
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+        throw error;
+      }
+      const info = await handle.stat();
+      return { handle, dev: info.dev, ino: info.ino };
     } finally {
       await rm(temp, { force: true });
     }
@@ -194,15 +255,12 @@ export class LockFile {
         typeof parsed.host === 'string' &&
         typeof parsed.token === 'string'
       ) {
-        const listed: unknown[] = Array.isArray(parsed.processes) ? parsed.processes : [];
-        const processes = listed.filter(isRecordedGroup);
         return {
           pid: parsed.pid,
           host: parsed.host,
           started_at: String(parsed.started_at),
           command: String(parsed.command),
           token: parsed.token,
-          ...(processes.length > 0 ? { processes } : {}),
         };
       }
     } catch {
@@ -228,6 +286,7 @@ export class LockFile {
     const moved = await readFile(aside, 'utf8').catch(() => '');
     if (moved.includes(stale.token)) {
       await rm(aside, { force: true });
+      await rm(this.processesPath, { force: true });
       return true;
     }
     await link(aside, this.path).catch(() => undefined);
@@ -235,9 +294,13 @@ export class LockFile {
     return false;
   }
 
-  private async release(token: string): Promise<void> {
+  private async release(token: string, opened: Opened): Promise<void> {
     const holder = await this.read().catch(() => undefined);
-    if (holder?.token === token) await unlink(this.path).catch(() => undefined);
+    if (holder?.token === token) {
+      await rm(this.processesPath, { force: true }).catch(() => undefined);
+      await unlink(this.path).catch(() => undefined);
+    }
+    await opened.handle.close();
     this.token = undefined;
   }
 }

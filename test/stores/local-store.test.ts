@@ -224,14 +224,17 @@ describe('local state store', () => {
     await lock.verify();
     const path = join(store.dir, '.lock');
     const mine = readFileSync(path, 'utf8');
+    // Another writer's lock under the same name: a new file, even one with this lock's very content.
+    rmSync(path);
     writeFileSync(
       path,
       mine.replace(/"token":"[0-9a-f]+"/, `"token":"${'ef'.repeat(16)}"`).replace(/"pid":\d+/, '"pid":4242'),
     );
     await expect(lock.verify()).rejects.toThrow(LockLostError);
     await expect(lock.verify()).rejects.toThrow(/lost the lock on .* it is now held by pid 4242 on host/);
+    rmSync(path);
     writeFileSync(path, mine);
-    await lock.verify();
+    await expect(lock.verify()).rejects.toThrow(LockLostError);
     rmSync(store.dir, { recursive: true });
     await expect(lock.verify()).rejects.toThrow(
       /\.lock was removed \(was the state directory deleted or moved\?\)/,
