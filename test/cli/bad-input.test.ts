@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, scratchDir } from '../support/cli.js';
 import { EXAMPLE_PIPELINE } from '../support/pipelines.js';
+import { aliasBomb, withEventData } from '../support/yaml-bombs.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -109,13 +110,29 @@ describe('bad state files', () => {
     await expectRefused(['status'], /The state file was not changed/);
   });
 
-  test('a truncated file, cut anywhere', async () => {
+  test('a truncated file, cut anywhere, is named as truncated and never blamed on a field or line', async () => {
     for (const fraction of [0.1, 0.5, 0.93]) {
       writeFileSync(state, original.slice(0, Math.floor(original.length * fraction)));
-      await expectRefused(['run', '--pipeline', EXAMPLE_PIPELINE], /deployment-state\.yaml/);
+      await expectRefused(
+        ['run', '--pipeline', EXAMPLE_PIPELINE],
+        /deployment-state\.yaml: the file is truncated: it ends after \d+ lines? \(\d+ bytes\) without the end marker/,
+      );
     }
     writeFileSync(state, '');
     await expectRefused(['status'], 'file is empty (was it truncated?)');
+  });
+
+  test('an alias bomb inside events[].data is refused at once by every reader, and the file stays', async () => {
+    writeFileSync(state, withEventData(original, aliasBomb('      ')));
+    for (const args of [['status'], ['history'], ['run', '--pipeline', EXAMPLE_PIPELINE]]) {
+      const started = Date.now();
+      await expectRefused(
+        args,
+        /deployment-state\.yaml:\d+:\d+: .*aliases .*expand it to more than \d+ bytes/,
+      );
+      // It used to expand for minutes at 2 GB; refusing takes what starting the CLI takes.
+      expect(Date.now() - started).toBeLessThan(15_000);
+    }
   });
 
   test('a newer schema version', async () => {
