@@ -67,5 +67,5 @@ test('a step killed outright (the runner giving up on it, a lost runner) takes t
   process.kill(step.child.pid!, 'SIGKILL');
   expect((await step.finish()).signal).toBe('SIGKILL');
   // Its output has nowhere to go any more: it ends by SIGTERM, or by SIGPIPE at its next line.
-  await waitFor(() => !groupAlive(pgid), 'the phase command to end with its step', 10_000);
+  await waitFor(() => !groupAlive(pgid), 'the phase command to end with its step', 20_000);
 });
