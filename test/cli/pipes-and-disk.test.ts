@@ -5,7 +5,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -14,8 +16,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { cleanEnv, cliPath, collect, runCli, scratchDir } from '../support/cli.js';
-import { EXAMPLE_PIPELINE } from '../support/pipelines.js';
+import { bundleDir, cleanEnv, cliPath, collect, runCli, scratchDir } from '../support/cli.js';
+import { EXAMPLE_PIPELINE, examplePipelineCopy } from '../support/pipelines.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -99,6 +101,40 @@ test('paths that cannot be what the state needs: exit 4, naming the path and wha
     'error: cannot use state/old_deployments (mkdir): it exists and is not a directory (EEXIST). Look at what it is, move it aside, and run again.',
   );
 });
+
+/** Root can run the CLI as `nobody`, for whom root's private state directory is out of bounds. */
+const canDropRoot =
+  process.getuid?.() === 0 &&
+  spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'true']).status === 0;
+
+(canDropRoot ? test : test.skip)(
+  'a state directory this user may not use: exit 4 naming it, and nothing changed (root, run as nobody)',
+  async () => {
+    const pipeline = examplePipelineCopy(dir, () => undefined);
+    expect(
+      (await runCli(['run', '--pipeline', pipeline, '--until', 'generate_keys'], { cwd: dir })).code,
+    ).toBe(0);
+    const stateFile = join(dir, 'state/deployment-state.yaml');
+    const before = readFileSync(stateFile, 'utf8');
+    // nobody may enter the scratch directory and read the bundle, but not the state (mode 700).
+    chmodSync(dir, 0o755);
+    cpSync(bundleDir(), join(dir, 'bundle'), { recursive: true });
+    const result = spawnSync(
+      'setpriv',
+      [
+        ...['--reuid', '65534', '--regid', '65534', '--clear-groups'],
+        ...[process.execPath, join(dir, 'bundle/cli.js'), 'run', '--pipeline', pipeline],
+      ],
+      { cwd: dir, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(result.status).toBe(4);
+    expect(result.stderr).toMatch(
+      /^error: cannot use state\/[\w.-]+ \(\w+\): permission denied \(EACCES\)\. Give this user access to it \(or point --state-dir/,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(readFileSync(stateFile, 'utf8')).toBe(before);
+  },
+);
 
 test('a run refused by the lock (exit 3) or killed leaves no shim directory behind', async () => {
   expect((await runCli(['run', '--pipeline', EXAMPLE_PIPELINE], { cwd: dir })).code).toBe(0);
