@@ -8,6 +8,7 @@ import { parsePipeline } from '../../src/phases/pipeline/load.js';
 import { decodeLegacyEvents, decodeState, encodeState } from '../../src/state/codec.js';
 import { setConfig } from '../../src/state/transitions.js';
 import { parseYaml } from '../../src/state/yaml-validation.js';
+import { decodeSnapshot, encodeSnapshot } from '../../src/stores/artifact-snapshot.js';
 import { newDoc, stamp } from '../support/state-arbitraries.js';
 import { aliasBomb, withEventData } from '../support/yaml-bombs.js';
 
@@ -55,6 +56,14 @@ test('pipelines, configs and upstream event files have the same budget', () => {
   expect(refusal(() => parseConfig(config, 'k0rdent.yaml')).message).toMatch(/aliases/);
   const events = `events:\n  - data:\n${aliasBomb('      ')}`;
   expect(refusal(() => decodeLegacyEvents(events, 'deployment-events.yaml')).message).toMatch(/aliases/);
+});
+
+test('a state snapshot (the artifact store) has the same budget', () => {
+  const writer = { run_id: '1', attempt: 1, job: 'j', lane: 'abcdef12' };
+  const text = encodeSnapshot(newDoc(['alpha']), [], writer) + `padding:\n${aliasBomb('  ')}`;
+  expect(refusal(() => decodeSnapshot(text, 'snapshot.yaml', 'demo')).message).toMatch(
+    /snapshot\.yaml:\d+:\d+: .*aliases .*expand it to more than \d+ bytes/,
+  );
 });
 
 test('the budget is in bytes after expansion, so it scales with the reader limit', () => {
