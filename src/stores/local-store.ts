@@ -17,7 +17,7 @@
  * before it replaces the old one.
  */
 import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { FileError, UserError } from '../errors.js';
 import { failpoint, failpointDue } from '../failpoints.js';
 import { LIMIT_ENV, limits } from '../limits.js';
@@ -117,9 +117,12 @@ export class LocalStateStore implements StateStore {
       eventsFile === undefined
         ? undefined
         : decodeLegacyEvents(Buffer.from(eventsFile.bytes).toString('utf8'), displayPath(eventsPath));
+    // The bash project ran in the directory that holds `state/`: its artifact paths are relative to
+    // it, and so are the paths recorded here, wherever this command runs from.
+    const project = this.projectDir();
     const files = new Map<string, { sha256: string; size: number }>();
     for (const path of legacyArtifactPaths(decoded.legacy)) {
-      const digest = await digestIfExists(resolve(path));
+      const digest = await digestIfExists(resolve(project, path));
       if (digest) files.set(path, digest);
     }
     const migrated = migrateLegacyState({
@@ -127,10 +130,17 @@ export class LocalStateStore implements StateStore {
       ...(events ? { events } : {}),
       files,
       now: new Date().toISOString(),
-      secretsDir: displayPath(join(this.dir, 'secrets')),
+      secretsDir: relative(project, join(this.dir, 'secrets')).split(sep).join('/'),
     });
+    const notes = [...migrated.notes];
+    if (resolve(project) !== process.cwd()) {
+      notes.push(
+        `artifact paths are relative to ${project}, the directory that holds the state directory, ` +
+          'as the bash project kept them: run k0rdent-deploy from there',
+      );
+    }
     this.pendingMigration = { originalText: text, secrets: migrated.secrets };
-    return { doc: migrated.doc, migration: { format: migrated.format, notes: migrated.notes } };
+    return { doc: migrated.doc, migration: { format: migrated.format, notes } };
   }
 
   /**
@@ -176,6 +186,11 @@ export class LocalStateStore implements StateStore {
     };
     if (journalBytes + addedBytes > Math.max(MIN_FOLD_BYTES, view.snapshot.size)) return this.fold(merged);
     return merged;
+  }
+
+  /** Where the bash project ran: the directory that holds the state directory. */
+  private projectDir(): string {
+    return dirname(this.dir);
   }
 
   lock(owner: LockOwner): Promise<StoreLock> {
@@ -356,7 +371,7 @@ export class LocalStateStore implements StateStore {
       });
     }
     for (const secret of pending.secrets) {
-      const path = resolve(secret.path);
+      const path = resolve(this.projectDir(), secret.path);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await writeFileAtomic(path, secret.value, 0o600);
     }

@@ -9,6 +9,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { parseMaskCommand, redact, registerSecret } from '../secrets.js';
+import { childEnvironment } from './child-env.js';
 import { prepareTracking, trackGroup, untrackGroup } from './process-groups.js';
 
 export interface CommandOptions {
@@ -47,7 +48,7 @@ export async function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
-      env: options.env ? dropUndefined(options.env) : process.env,
+      env: childEnvironment(options.env ?? process.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so cancelling kills the whole tree a script may have started; and
       // tracked, so that it does not outlive this process (process-groups.ts).
@@ -129,10 +130,4 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
-}
-
-function dropUndefined(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }
