@@ -121,7 +121,8 @@ test("a run that takes over a dead run's lock ends its phase before running that
 });
 
 test('a run whose lock was taken (its state directory deleted meanwhile) stops without writing', async () => {
-  const first = await startHolding();
+  // Once the holder has listed its phase beside the lock: no write of its own races the removal.
+  const first = await startHolding({ listedInLock: true });
   rmSync(join(dir, 'state'), { recursive: true });
   // A second run finds no lock, takes a new one and works while the first one's phase still runs.
   const second = startCli(['run', '--pipeline', 'pipeline.yml', '--only', 'quick'], { cwd: dir });
@@ -144,7 +145,8 @@ test('a run whose lock was taken (its state directory deleted meanwhile) stops w
 });
 
 test('a run whose state directory was deleted under it stops at its next commit, and recreates nothing', async () => {
-  const first = await startHolding();
+  // Once the holder has listed its phase beside the lock: no write of its own races the removal.
+  const first = await startHolding({ listedInLock: true });
   rmSync(join(dir, 'state'), { recursive: true });
   writeFileSync(join(dir, 'release-hold'), '');
   const stopped = await first.done;
