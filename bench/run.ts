@@ -2,12 +2,15 @@
 import { spawnSync } from 'node:child_process';
 import { benchAzureValidation } from './azure-validation.js';
 import { benchColdStatus, benchMerge } from './cli-and-merge.js';
+import { benchCommitCost, benchFreshRuns } from './linear-cost.js';
 import { report } from './measure.js';
 
 const results = [
   { title: 'CLI cold start (issue 2)', measurements: benchColdStatus() },
   { title: 'State merge (issue 2)', measurements: benchMerge() },
   { title: 'Azure validation (issue 4)', measurements: await benchAzureValidation() },
+  { title: 'Linear cost: a commit costs its change (issue 11)', measurements: await benchCommitCost() },
+  { title: 'Linear cost: fresh runs of no-op phases (issue 11)', measurements: benchFreshRuns() },
 ];
 for (const { title, measurements } of results) report(title, measurements);
 // The actions benchmarks (bench/*.bench.ts) run the bundle against the emulators of the Jest setup.

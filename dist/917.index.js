@@ -555,7 +555,7 @@ async function forgetHostKeys(knownHostsPath, hosts, port) {
         kept = withoutHost(kept, knownHostsName(host, port));
     if (kept === text)
         return 0;
-    await (0,atomic_file/* writeFileAtomic */.Z)(knownHostsPath, kept, 0o644);
+    await (0,atomic_file/* writeFileAtomic */.Zf)(knownHostsPath, kept, 0o644);
     const count = (s) => s.split('\n').filter((l) => l.trim() !== '').length;
     return count(text) - count(kept);
 }
@@ -950,7 +950,7 @@ async function writeArtifact(context, file) {
     await (0,promises_.mkdir)((0,external_node_path_.dirname)(file.path), { recursive: true, mode: file.sensitive ? 0o700 : 0o755 });
     const existing = await readIfExists(file.path);
     if (existing !== file.content)
-        await (0,atomic_file/* writeFileAtomic */.Z)(file.path, file.content, file.sensitive ? 0o600 : 0o644);
+        await (0,atomic_file/* writeFileAtomic */.Zf)(file.path, file.content, file.sensitive ? 0o600 : 0o644);
     const sha256 = (0,canonical/* sha256Hex */.fg)(file.content);
     const record = context.state.read().artifacts[file.name];
     const path = storedPath(file.path);
@@ -1643,7 +1643,7 @@ async function removeFromCluster(parts, context, cluster, leaving, replaced, opt
     if (reachable.length > 0) {
         const file = parts.layout.k0sctlRemovalConfig();
         await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
-        await (0,atomic_file/* writeFileAtomic */.Z)(file, renderK0sctlConfig({
+        await (0,atomic_file/* writeFileAtomic */.Zf)(file, renderK0sctlConfig({
             clusterName: parts.id,
             k0sVersion: cluster.version,
             sshUser: parts.config.ssh.username,

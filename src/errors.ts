@@ -8,6 +8,7 @@ export const ExitCode = {
   phaseFailed: 1,
   invalidInput: 2,
   locked: 3,
+  environment: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -51,7 +52,12 @@ export function formatFileProblems(file: string, problems: readonly FileProblem[
 /** The state is held by another writer. Exit code 3. */
 export class StateLockedError extends Error {
   readonly exitCode: ExitCode = ExitCode.locked;
-  override readonly name = 'StateLockedError';
+  override readonly name: string = 'StateLockedError';
+}
+
+/** A writer found its lock gone or taken before a commit: it stops without writing. Exit code 3. */
+export class LockLostError extends StateLockedError {
+  override readonly name: string = 'LockLostError';
 }
 
 /** A phase (or an undo step) failed; the state records it. Exit code 1. */
@@ -60,11 +66,92 @@ export class PhaseFailedError extends Error {
   override readonly name = 'PhaseFailedError';
 }
 
+/**
+ * The machine, not the input, stopped k0rdent-deploy: a full disk, a path it may not write, a
+ * read-only file system. Exit code 4. The message names the path and what to do.
+ */
+export class EnvironmentError extends Error {
+  readonly exitCode: ExitCode = ExitCode.environment;
+  override readonly name = 'EnvironmentError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly path: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+const ENVIRONMENT_CODES: Readonly<Record<string, { what: string; advice: string }>> = {
+  ENOSPC: {
+    what: 'no space is left on its device',
+    advice: 'Free space there (or point --state-dir / K0RDENT_STATE_DIR elsewhere) and run again',
+  },
+  EDQUOT: {
+    what: "the user's disk quota is used up",
+    advice: 'Free space within the quota (or point --state-dir / K0RDENT_STATE_DIR elsewhere) and run again',
+  },
+  EACCES: {
+    what: 'permission denied',
+    advice: 'Give this user access to it (or point --state-dir / K0RDENT_STATE_DIR at a directory it owns)',
+  },
+  EPERM: {
+    what: 'the operation is not permitted',
+    advice:
+      'Check its owner and attributes (or point --state-dir / K0RDENT_STATE_DIR at a directory this user owns)',
+  },
+  EROFS: {
+    what: 'the file system is read-only',
+    advice: 'Use a writable location (--state-dir / K0RDENT_STATE_DIR)',
+  },
+  ENOTDIR: {
+    what: 'a part of that path is a file, not a directory',
+    advice: 'Move that file aside, or use another path',
+  },
+  EISDIR: {
+    what: 'it is a directory where a file belongs',
+    advice: 'Move that directory aside, or use another path',
+  },
+  EEXIST: {
+    what: 'something already exists there that k0rdent-deploy did not expect',
+    advice: 'Look at what it is, move it aside, and run again',
+  },
+};
+
+/**
+ * The EnvironmentError for a file system error (ENOSPC, EACCES, EROFS, ENOTDIR, EEXIST, …) from
+ * Node, or undefined for any other error.
+ */
+export function environmentErrorOf(
+  error: unknown,
+  display: (path: string) => string = (path) => path,
+): EnvironmentError | undefined {
+  if (error instanceof EnvironmentError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const { code, path, dest, syscall } = error as NodeJS.ErrnoException & { dest?: string };
+  const known = code === undefined ? undefined : ENVIRONMENT_CODES[code];
+  if (!known || code === undefined) return undefined;
+  const where = path === undefined ? 'a file' : display(path);
+  const what = code === 'EEXIST' && syscall === 'mkdir' ? 'it exists and is not a directory' : known.what;
+  const verb = syscall ? ` (${syscall}${dest === undefined ? '' : ` to ${display(dest)}`})` : '';
+  return new EnvironmentError(
+    `cannot use ${where}${verb}: ${what} (${code}). ${known.advice}. ` +
+      'State that was committed before is intact: every write is whole or not at all.',
+    code,
+    path,
+  );
+}
+
 export function exitCodeOf(error: unknown): ExitCode {
-  if (error instanceof UserError || error instanceof StateLockedError || error instanceof PhaseFailedError) {
+  if (
+    error instanceof UserError ||
+    error instanceof StateLockedError ||
+    error instanceof PhaseFailedError ||
+    error instanceof EnvironmentError
+  ) {
     return error.exitCode;
   }
-  return ExitCode.phaseFailed;
+  return environmentErrorOf(error)?.exitCode ?? ExitCode.phaseFailed;
 }
 
 export function messageOf(error: unknown): string {

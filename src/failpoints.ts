@@ -21,3 +21,8 @@ export function failpoint(name: string): void {
   }
   process.kill(process.pid, 'SIGKILL');
 }
+
+/** Whether the next pass through `name` kills the process (to set up a torn write just before it). */
+export function failpointDue(name: string): boolean {
+  return armed.get(name) === 1;
+}

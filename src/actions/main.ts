@@ -4,7 +4,14 @@
  * warns: it must never turn a job's result into something else.
  */
 import * as core from './runner-commands.js';
-import { FileError, messageOf, PhaseFailedError, StateLockedError, UserError } from '../errors.js';
+import {
+  environmentErrorOf,
+  FileError,
+  messageOf,
+  PhaseFailedError,
+  StateLockedError,
+  UserError,
+} from '../errors.js';
 import { ValidationError } from '../engine/evaluate.js';
 import { onSecretRegistered } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
@@ -74,6 +81,11 @@ function fail(error: unknown): void {
     core.error(error.message, {
       title: error instanceof StateLockedError ? 'State locked' : 'k0rdent-deploy',
     });
+    return;
+  }
+  const environment = environmentErrorOf(error);
+  if (environment) {
+    core.error(environment.message, { title: 'Runner file system' });
     return;
   }
   core.error(messageOf(error), { title: 'k0rdent-deploy failed' });

@@ -13,7 +13,7 @@ import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
 import { resolve } from 'node:path';
 import { registerSecret } from '../secrets.js';
-import { MAX_SNAPSHOT_BYTES, rekeySnapshot } from '../stores/artifact-snapshot.js';
+import { MAX_SNAPSHOT_TEXT_BYTES, rekeySnapshot } from '../stores/artifact-snapshot.js';
 import { writeFileAtomic } from '../stores/atomic-file.js';
 import {
   CREATE_KEY_ADVICE,
@@ -38,6 +38,7 @@ import type { Deployment } from '../phases/phase.js';
 import { dump } from 'js-yaml';
 import { createOutput, type Output } from './output.js';
 import { provideSelfCommand } from './self-command.js';
+import { outputClosed } from './stdio.js';
 import {
   artifactsTable,
   historyTable,
@@ -92,6 +93,7 @@ export async function runCommand(
           signal,
           env: self.env,
         }),
+      outputClosed,
     );
     if (options.json) {
       term.out(JSON.stringify(summary, null, 2));
@@ -327,6 +329,7 @@ export async function rollbackCommand(
           signal,
           env: self.env,
         }),
+      outputClosed,
     );
     term.out(
       summary.steps.length === 0
@@ -370,6 +373,7 @@ async function fastRollbackCommand(
     const result = await withCancellation(
       (message) => term.err(message),
       (signal) => fastRollback(session, deployment, reporter, { to, signal }),
+      outputClosed,
     );
     term.out(
       `resource group ${group} ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,
@@ -573,7 +577,7 @@ export async function stateRekeyCommand(options: GlobalOptions & { snapshots: st
     const text = await readInputFile(file, {
       what: 'snapshot file',
       option: 'state rekey',
-      maxBytes: MAX_SNAPSHOT_BYTES * 2,
+      maxBytes: MAX_SNAPSHOT_TEXT_BYTES,
     });
     const rekeyed = rekeySnapshot(text, file, keys);
     await writeFileAtomic(resolve(file), rekeyed.text, 0o600);

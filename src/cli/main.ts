@@ -1,13 +1,14 @@
 /** The `k0rdent-deploy` command line: argument parsing and the one top-level catch. */
 import type { Command } from 'commander';
-import { ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors.js';
+import { environmentErrorOf, ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors.js';
 import { ValidationError } from '../engine/evaluate.js';
 import { maskCommand, onSecretRegistered, redact } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
 import { DEPLOYMENT_ID_PATTERN, DEPLOYMENT_ID_RULE } from '../state/names.js';
-import { STATE_DIR_ENV } from '../stores/local-store.js';
+import { displayPath, STATE_DIR_ENV } from '../stores/local-store.js';
 import * as commands from './commands.js';
 import type { GlobalOptions } from './commands.js';
+import { guardStdio, writeErr, writeOut } from './stdio.js';
 
 export interface CliEnvironment {
   /** Path of the CLI entry file, so that phase scripts can call `k0rdent-deploy` back. */
@@ -16,10 +17,11 @@ export interface CliEnvironment {
 
 export async function main(argv: readonly string[], environment: CliEnvironment = {}): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  guardStdio();
   // Inside a phase (the engine reads this output) or on a runner, a secret this process learns is
   // handed over as a mask command, the runner's protocol, before anything can print it.
   if (process.env.K0RDENT_PHASE !== undefined || process.env.GITHUB_ACTIONS === 'true') {
-    onSecretRegistered((value) => process.stdout.write(`${maskCommand(value)}\n`));
+    onSecretRegistered((value) => writeOut(`${maskCommand(value)}\n`));
   }
   // Loaded here rather than at the top of the bundle: commander requires child_process (and with it
   // net and streams), which the actions, sharing this bundle, never need at start-up.
@@ -43,16 +45,21 @@ function report(error: unknown, commander: Commander): number {
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
   }
   if (error instanceof FileError || error instanceof UserError || error instanceof DeploymentMismatchError) {
-    process.stderr.write(`error: ${redact(error.message)}\n`);
+    writeErr(`error: ${redact(error.message)}\n`);
     return error instanceof DeploymentMismatchError ? ExitCode.invalidInput : exitCodeOf(error);
   }
   if (error instanceof ValidationError) {
-    process.stderr.write(`error: ${redact(error.message)}\n`);
+    writeErr(`error: ${redact(error.message)}\n`);
     return ExitCode.phaseFailed;
   }
-  process.stderr.write(`error: ${redact(messageOf(error))}\n`);
+  const environment = environmentErrorOf(error, displayPath);
+  if (environment) {
+    writeErr(`error: ${redact(environment.message)}\n`);
+    return environment.exitCode;
+  }
+  writeErr(`error: ${redact(messageOf(error))}\n`);
   if (process.env.K0RDENT_DEBUG && error instanceof Error && error.stack)
-    process.stderr.write(`${redact(error.stack)}\n`);
+    writeErr(`${redact(error.stack)}\n`);
   return exitCodeOf(error);
 }
 
@@ -67,6 +74,7 @@ function buildProgram(
     )
     .version('0.1.0', '--version')
     .exitOverride()
+    .configureOutput({ writeOut, writeErr })
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .addOption(
@@ -104,7 +112,7 @@ function buildProgram(
       ...(g.pipeline !== undefined ? { pipeline: g.pipeline } : {}),
       ...(g.config !== undefined ? { config: g.config } : {}),
       ...(g.deploymentId !== undefined ? { deploymentId: g.deploymentId } : {}),
-      onNotice: (message: string) => process.stderr.write(`notice: ${redact(message)}\n`),
+      onNotice: (message: string) => writeErr(`notice: ${redact(message)}\n`),
       ...(g.color ? {} : { color: false }),
       ...(environment.cliPath !== undefined ? { cliPath: environment.cliPath } : {}),
     };

@@ -1,6 +1,7 @@
 /** Terminal output: colours (off for NO_COLOR, --no-color or a pipe) and duration formatting. */
 import pc from 'picocolors';
 import { redact } from '../secrets.js';
+import { writeErr, writeOut } from './stdio.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 
@@ -14,8 +15,8 @@ export function createOutput(options: { color?: boolean; progressToStderr?: bool
   const enabled = options.color ?? pc.isColorSupported;
   // Every line the CLI prints passes the redactor: a phase script may echo a key it was given.
   return {
-    out: (text) => process.stdout.write(redact(text) + '\n'),
-    err: (text) => process.stderr.write(redact(text) + '\n'),
+    out: (text) => writeOut(redact(text) + '\n'),
+    err: (text) => writeErr(redact(text) + '\n'),
     c: pc.createColors(enabled),
   };
 }

@@ -29,6 +29,13 @@ export async function recordArtifactFile(session: Session, request: RecordReques
       `artifact name "${request.name}" is not valid: use snake_case (a-z, 0-9, _), starting with a letter`,
     );
   }
+  if (request.phase !== undefined && session.doc.phases[request.phase] === undefined) {
+    const known = Object.keys(session.doc.phases);
+    throw new UserError(
+      `cannot record artifact ${request.name}: "${request.phase}" is not a phase of deployment ` +
+        `${session.doc.deployment_id} (phases: ${known.join(', ') || 'none'}); name the phase that produced it`,
+    );
+  }
   const absolute = resolve(request.path);
   const stored = relative(process.cwd(), absolute);
   if (!isContainedPath(stored)) {

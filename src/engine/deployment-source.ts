@@ -21,6 +21,7 @@ import {
   type SettledIdentity,
   type StoredClaim,
 } from './deployment-identity.js';
+import { assertSwitchesAgree } from './select.js';
 
 export interface PhaseListing {
   readonly name: string;
@@ -70,6 +71,7 @@ export async function loadDefinition(
   options: DeploymentOptions,
   stored?: StateDocument,
 ): Promise<DeploymentDefinition> {
+  assertSwitchesAgree(options);
   const file = options.pipeline ?? recordedPipeline(stored);
   if (file !== undefined) {
     if (options.config !== undefined) throw new UserError('use either --pipeline or --config, not both');

@@ -52,9 +52,13 @@ export function decide(
   const status = statusOf(doc, phase.name);
 
   if (phase.disabledBecause !== undefined) {
-    return status === 'skipped'
-      ? { action: 'skip', reason: phase.disabledBecause, record: 'none' }
-      : { action: 'skip', reason: phase.disabledBecause, record: 'skipped' };
+    if (status === 'skipped') return { action: 'skip', reason: phase.disabledBecause, record: 'none' };
+    // Switching a phase off undoes nothing; say so where the user reads why it is skipped.
+    const reason =
+      status === 'pending'
+        ? phase.disabledBecause
+        : `${phase.disabledBecause}; it was ${status} before, and what it built stays until a rollback undoes it`;
+    return { action: 'skip', reason, record: 'skipped' };
   }
 
   const waitingFor = graph.needs(phase.name).filter((need) => !isSatisfied(statusOf(doc, need)));

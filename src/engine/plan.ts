@@ -25,7 +25,6 @@ export interface PlanStep {
 }
 
 export interface PlanOptions extends Selection {
-  readonly force?: boolean;
   readonly signal?: AbortSignal;
   /** Environment for validators (the store's location, the CLI on PATH). */
   readonly env?: Readonly<Record<string, string>>;

@@ -7,7 +7,7 @@
  */
 import { PhaseFailedError } from '../errors.js';
 import type { Deployment, Phase } from '../phases/phase.js';
-import { statusOf } from '../state/document.js';
+import { mayHaveBuilt, statusOf } from '../state/document.js';
 import type { PhaseStatus, StateDocument } from '../state/schema.js';
 import { addNote, markPending, removeArtifact, resetFrom } from '../state/transitions.js';
 import { classifyFailure } from './classify.js';
@@ -16,9 +16,6 @@ import { allPending } from './reset.js';
 import { phaseContext } from './run.js';
 import { requirePhase } from './select.js';
 import type { Session } from './session.js';
-
-/** Statuses whose phase may have built something: a failed or interrupted phase may have built part. */
-const MAY_HAVE_BUILT: readonly PhaseStatus[] = ['completed', 'failed', 'in_progress'];
 
 export interface RollbackStep {
   readonly phase: string;
@@ -60,7 +57,8 @@ export function planRollback(
     .filter((phase) => statusOf(doc, phase.name) !== 'pending')
     .map((phase) => {
       const status = statusOf(doc, phase.name);
-      const undo = destroy && phase.rollback !== undefined && MAY_HAVE_BUILT.includes(status);
+      // Whether or not an optional phase is enabled now: what it built while it was is still there.
+      const undo = destroy && phase.rollback !== undefined && mayHaveBuilt(doc.phases[phase.name]);
       return { phase: phase.name, displayName: phase.displayName, status, action: undo ? 'undo' : 'reset' };
     });
 }

@@ -6,7 +6,6 @@
  */
 import { PhaseFailedError, UserError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
-import { parseMaskCommand, registerSecret } from '../secrets.js';
 import type { Deployment, Phase, PhaseContext } from '../phases/phase.js';
 import type { PhaseError, PhaseStatus } from '../state/schema.js';
 import { statusOf } from '../state/document.js';
@@ -17,7 +16,6 @@ import type { Session } from './session.js';
 import { beginPhase, finishPhase } from './step.js';
 
 export interface RunOptions extends Selection {
-  readonly force?: boolean;
   readonly signal?: AbortSignal;
   /** Added to every phase's environment (the CLI puts itself on PATH this way). */
   readonly env?: Readonly<Record<string, string>>;
@@ -119,13 +117,8 @@ export function phaseContext(
     phase: phase.name,
     state: { read: () => session.doc, update: (change) => session.change(change) },
     output: {
-      line: (line, stream) => {
-        // `::add-mask::VALUE` from a phase (or from `artifact record --sensitive` inside it) hands
-        // over a secret: it is registered, masked from then on, and the line itself never printed.
-        const masked = parseMaskCommand(line);
-        if (masked !== undefined) registerSecret(masked);
-        else reporter.output(phase, line, stream);
-      },
+      // `::add-mask::` lines never get here: runCommand registers their secrets and drops them.
+      line: (line, stream) => reporter.output(phase, line, stream),
       info: (message) => reporter.info(message),
       warn: (message) => reporter.warn(message),
     },

@@ -5,9 +5,17 @@ import type { Deployment, Phase } from '../phases/phase.js';
 export interface Selection {
   readonly only?: string;
   readonly until?: string;
+  /** Re-run the `only` phase even when it is completed; meaningless without `only`. */
+  readonly force?: boolean;
 }
 
 export function selectPhases(deployment: Deployment, selection: Selection): Phase[] {
+  if (selection.force && selection.only === undefined) {
+    throw new UserError(
+      '--force re-runs one completed phase and needs --only <phase>; to run every phase again, ' +
+        'reset them first (reset --from <first phase>)',
+    );
+  }
   const byName = new Map(deployment.phases.map((p) => [p.name, p]));
   const ordered = deployment.graph.order
     .map((name) => byName.get(name))
@@ -31,4 +39,18 @@ export function requirePhase(deployment: Deployment, name: string): Phase {
     );
   }
   return phase;
+}
+
+/** `--enable P --disable P` asks for both; refused rather than letting the last one win. */
+export function assertSwitchesAgree(overrides: {
+  enable?: readonly string[];
+  disable?: readonly string[];
+}): void {
+  const both = (overrides.enable ?? []).filter((name) => overrides.disable?.includes(name));
+  if (both.length > 0) {
+    throw new UserError(
+      `${[...new Set(both)].map((name) => `--enable ${name} --disable ${name}`).join(', ')}: ` +
+        'a phase cannot be switched on and off at once; pass one of the two',
+    );
+  }
 }

@@ -96,9 +96,14 @@ export class Session {
     }
   }
 
-  /** Persists pending changes, merged with the stored state (a child process may have added to it). */
+  /**
+   * Persists pending changes, merged with the stored state (a child process may have added to it).
+   * The lock is checked first: a session whose lock was lost or taken throws LockLostError and
+   * writes nothing.
+   */
   async commit(): Promise<void> {
     if (!this.dirty) return;
+    await this.held.verify();
     this.current = await this.store.save(this.current);
     this.clock.observe(latestStamp(this.current));
     this.dirty = false;

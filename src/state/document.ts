@@ -64,6 +64,16 @@ export function isSatisfied(status: PhaseStatus): boolean {
   return status === 'completed' || status === 'skipped';
 }
 
+/**
+ * Whether a phase may have built something its undo should remove: it completed, failed or was
+ * interrupted, or it was switched off (skipped) after it had started.
+ */
+export function mayHaveBuilt(record: PhaseRecord | undefined): boolean {
+  if (!record) return false;
+  if (record.status === 'completed' || record.status === 'failed' || record.status === 'in_progress') return true;
+  return record.status === 'skipped' && (record.started_at !== undefined || record.completed_at !== undefined);
+}
+
 export function needsRun(doc: StateDocument, phase: string): boolean {
   return !isSatisfied(statusOf(doc, phase));
 }

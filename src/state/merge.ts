@@ -6,6 +6,7 @@
  * snapshot can never undo newer progress.
  */
 import { canonicalJson, jsonEqual } from './canonical.js';
+import type { StateDelta } from './delta.js';
 import type { StateDocument, StateEvent } from './schema.js';
 
 export class DeploymentMismatchError extends Error {
@@ -103,8 +104,7 @@ export function mergeDocuments(a: StateDocument, b: StateDocument): StateDocumen
       `cannot merge state of deployment "${a.deployment_id}" with state of deployment "${b.deployment_id}"`,
     );
   }
-  const config = a.config && b.config ? later(a.config, b.config) : (a.config ?? b.config);
-  const source = a.source && b.source ? laterSource(a, b) : (a.source ?? b.source);
+  const { config, source } = mergeConfigured(a, b);
   return {
     schema_version: a.schema_version,
     deployment_id: a.deployment_id,
@@ -119,11 +119,61 @@ export function mergeDocuments(a: StateDocument, b: StateDocument): StateDocumen
 }
 
 /** The source travels with the config: whichever snapshot configured last names it. */
-function laterSource(a: StateDocument, b: StateDocument): StateDocument['source'] {
+function laterSource(a: Configured, b: Configured): StateDocument['source'] {
   const ca = a.config?.hlc ?? '';
   const cb = b.config?.hlc ?? '';
   if (ca !== cb) return ca > cb ? a.source : b.source;
   return canonicalJson(a.source) >= canonicalJson(b.source) ? a.source : b.source;
+}
+
+type Configured = Pick<StateDocument, 'source' | 'config'>;
+
+/**
+ * `doc` with `deltas` applied: the same result as merging `doc` with each delta as a document of its
+ * own (mergeDocuments), in one pass over all of them, so replaying a journal costs its length plus
+ * the document's, not their product.
+ */
+export function mergeDeltas(doc: StateDocument, deltas: readonly StateDelta[]): StateDocument {
+  if (deltas.length === 0) return doc;
+  const phases = { ...doc.phases };
+  const artifacts = { ...doc.artifacts };
+  const facts = { ...doc.facts };
+  let configured: Configured = { ...(doc.source ? { source: doc.source } : {}), ...(doc.config ? { config: doc.config } : {}) };
+  const events: StateEvent[] = [];
+  let createdAt = doc.created_at;
+  for (const delta of deltas) {
+    if (delta.created_at !== undefined && delta.created_at < createdAt) createdAt = delta.created_at;
+    applyRegisters(phases, delta.phases);
+    applyRegisters(artifacts, delta.artifacts);
+    applyRegisters(facts, delta.facts);
+    if (delta.config || delta.source) configured = mergeConfigured(configured, delta);
+    if (delta.events) for (const event of delta.events) events.push(event);
+  }
+  return {
+    schema_version: doc.schema_version,
+    deployment_id: doc.deployment_id,
+    created_at: createdAt,
+    ...(configured.source ? { source: configured.source } : {}),
+    ...(configured.config ? { config: configured.config } : {}),
+    phases,
+    artifacts,
+    facts,
+    events: mergeEvents(doc.events, events),
+  };
+}
+
+function applyRegisters<T extends Stamped>(into: Record<string, T>, records: Readonly<Record<string, T>> | undefined): void {
+  if (!records) return;
+  for (const [key, theirs] of Object.entries(records)) {
+    const ours = into[key];
+    into[key] = ours === undefined ? theirs : later(ours, theirs);
+  }
+}
+
+function mergeConfigured(a: Configured, b: Configured): Configured {
+  const config = a.config && b.config ? later(a.config, b.config) : (a.config ?? b.config);
+  const source = a.source && b.source ? laterSource(a, b) : (a.source ?? b.source);
+  return { ...(source ? { source } : {}), ...(config ? { config } : {}) };
 }
 
 export function mergeAll(docs: readonly StateDocument[]): StateDocument | undefined {

@@ -98,9 +98,22 @@ export function markFailed(doc: StateDocument, phase: string, stamp: Stamp, erro
   );
 }
 
+/**
+ * Skipping a phase that ran before (an optional phase switched off after it completed) undoes
+ * nothing, so the record keeps when it started and completed: a rollback reads them to know that
+ * the phase's undo is still due.
+ */
 export function markSkipped(doc: StateDocument, phase: string, stamp: Stamp, reason: string): StateDocument {
   const previous = currentRecord(doc, phase);
-  const record: PhaseRecord = { ...base(previous, stamp), status: 'skipped', reason };
+  const record: PhaseRecord = {
+    ...base(previous, stamp),
+    status: 'skipped',
+    ...(previous?.started_at ? { started_at: previous.started_at } : {}),
+    ...(previous?.completed_at ? { completed_at: previous.completed_at } : {}),
+    reason,
+    ...(previous?.inputs_hash ? { inputs_hash: previous.inputs_hash } : {}),
+    ...(previous?.last_run ? { last_run: previous.last_run } : {}),
+  };
   return appendEvent(withPhase(doc, phase, record), event(stamp, 'phase_skipped', reason, phase));
 }
 

@@ -33,6 +33,8 @@ export const SNAPSHOT_FORMAT = 'k0rdent-state-snapshot/1';
 /** Bounds that keep a checkpoint a small upload; larger files belong in a store of their own. */
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 export const MAX_SNAPSHOT_BYTES = 24 * 1024 * 1024;
+/** What a reader accepts as a snapshot's text (files base64-encoded, beside the state). */
+export const MAX_SNAPSHOT_TEXT_BYTES = MAX_SNAPSHOT_BYTES * 2;
 
 /** Turns a file's bytes into what the snapshot stores, and back. */
 export interface FileCodec {
@@ -186,11 +188,19 @@ export function encodeSnapshot(
         mac: { key_id: codecs.keys.current.id, hmac: codecs.keys.current.mac(canonicalJson(unsigned)) },
       }
     : unsigned;
-  return (
+  const text =
     '# k0rdent-deploy state snapshot: the deployment state and the files later jobs need.\n' +
     '# Written by the k0rdent-deploy actions; merged with the other snapshots on every load.\n' +
-    dump(envelope, { lineWidth: -1, noRefs: true })
-  );
+    dump(envelope, { lineWidth: -1, noRefs: true });
+  // Never upload what every later load would refuse: the deployment's state would be stuck behind it.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SNAPSHOT_TEXT_BYTES) {
+    throw new UserError(
+      `refusing to upload a state snapshot of ${bytes} bytes: readers accept at most ${MAX_SNAPSHOT_TEXT_BYTES}. ` +
+        'Nothing was uploaded; keep fewer or smaller files in the recorded artifacts.',
+    );
+  }
+  return text;
 }
 
 export function decodeSnapshot(
@@ -199,7 +209,7 @@ export function decodeSnapshot(
   expectedDeployment: string,
   codecs: SnapshotCodecs = DEFAULT_CODECS,
 ): DecodedSnapshot {
-  const parsed = parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_BYTES * 2 });
+  const parsed = parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_TEXT_BYTES });
   const envelope = validateYaml(EnvelopeSchema, parsed, where);
   if (envelope.deployment_id !== expectedDeployment) {
     throw new FileError(where, [
@@ -280,7 +290,7 @@ export function rekeySnapshot(
   where: string,
   keys: StateKeys,
 ): { text: string; sensitive: number } {
-  const parsed = parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_BYTES * 2 });
+  const parsed = parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_TEXT_BYTES });
   const envelope = validateYaml(EnvelopeSchema, parsed, where);
   const codecs = keyedCodecs(envelope.deployment_id, keys);
   const decoded = decodeSnapshot(text, where, envelope.deployment_id, codecs);

@@ -18,13 +18,11 @@
  *   checkpoint  CreateArtifact + FinalizeArtifact + (ListArtifacts + DeleteArtifact for the lane's
  *               previous snapshot); the run's first write lists by head name instead of deleting
  */
-import { readFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { latestStamp, liveArtifacts } from '../state/document.js';
-import { decodeState, encodeState } from '../state/codec.js';
-import { limits } from '../limits.js';
-import { mergeAll, mergeDocuments } from '../state/merge.js';
+import { mergeAll } from '../state/merge.js';
 import type { StateDocument } from '../state/schema.js';
 import { digestIfExists } from '../tools/file-digest.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -113,7 +111,6 @@ export class ArtifactStateStore implements StateStore {
   private readonly codecs: SnapshotCodecs;
   private remote: Promise<RemoteState> | undefined;
   private manifest: Manifest | undefined;
-  private working: { readonly text: string; readonly doc: StateDocument } | undefined;
 
   constructor(private readonly options: ArtifactStoreOptions) {
     const { owner, repo } = options.rest;
@@ -167,10 +164,8 @@ export class ArtifactStateStore implements StateStore {
    * (validation evidence, config notes) ride along with the next upload or the post step's `flush`.
    */
   async save(doc: StateDocument): Promise<StateDocument> {
-    // Phase scripts may have recorded artifacts in the working copy meanwhile: merge, then write.
-    const current = await this.readWorking();
-    const merged = current ? mergeDocuments(current, doc) : doc;
-    await this.writeWorking(merged);
+    // Phase scripts may have recorded artifacts in the working copy meanwhile: the merge keeps them.
+    const merged = await this.writeWorking(doc);
     const manifest = await this.readManifest();
     if (boundaryOf(merged) !== manifest.uploaded_boundary) await this.upload(merged, manifest);
     return merged;
@@ -413,37 +408,19 @@ export class ArtifactStateStore implements StateStore {
   }
 
   /**
-   * The working copy, parsed only when its text changed since this process last read or wrote it
-   * (a phase script recording an artifact changes it; most reads find it as written).
+   * The working copy: a local state directory, which phase scripts (`k0rdent-deploy artifact
+   * record`) commit to as well; read through the local store, which catches up on their commits.
    */
   private async readWorking(): Promise<StateDocument | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.stateFile, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    if (this.working?.text === text) return this.working.doc;
-    const decoded = decodeState(text, this.stateFile, limits().maxStateBytes);
-    if (decoded.kind !== 'current')
-      throw new UserError(`${this.stateFile} is not a schema-2 state working copy`);
-    this.working = { text, doc: decoded.doc };
-    return decoded.doc;
+    return (await this.local.load())?.doc;
   }
 
   /**
-   * Replaces the working copy in one rename (readers never see half a file). No fsync: it is a
-   * cache of this job; what must survive the runner is in the uploaded snapshots.
+   * Commits `doc` to the working copy, merged with what is there. Readers never see half a commit;
+   * what must survive the runner is in the uploaded snapshots.
    */
-  private async writeWorking(doc: StateDocument): Promise<void> {
-    const text = encodeState(doc);
-    if (this.working?.text === text) return;
-    await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
-    const temp = `${this.stateFile}.${process.pid}.tmp`;
-    await writeFile(temp, text, { mode: 0o600 });
-    await rename(temp, this.stateFile);
-    this.working = { text, doc };
+  private writeWorking(doc: StateDocument): Promise<StateDocument> {
+    return this.local.save(doc);
   }
 
   private async readManifest(): Promise<Manifest> {

@@ -6,27 +6,42 @@ import { failpoint } from '../failpoints.js';
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', mode);
+  // Errors name the file being written, not the temp file on its way there.
+  const handle = await open(temp, 'wx', mode).catch((error: unknown) => {
+    throw naming(error, path);
+  });
   try {
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {
     await handle.close();
     await rm(temp, { force: true });
-    throw error;
+    throw naming(error, path);
   }
   await handle.close();
-  failpoint('store:before-rename');
+  failpoint('store:mid-write');
   try {
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw naming(error, path);
   }
   await syncDirectory(dirname(path));
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/**
+ * A file system error about `path`: errors of writes through a file handle carry no path, and a
+ * message that says "no space left" without saying where helps nobody.
+ */
+export function naming(error: unknown, path: string): unknown {
+  if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string') {
+    (error as NodeJS.ErrnoException).path = path;
+  }
+  return error;
+}
+
+/** Makes a rename or a new name in `dir` durable. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -3,11 +3,21 @@
  * token. A second writer stops with exit code 3 and the holder's details. A lock whose pid is dead
  * on this same host is stale (a killed run) and is taken over with a warning. Child processes of
  * the holder (a phase command recording an artifact) present the token and share the lock.
+ *
+ * A lock's identity is the file the holder created, not its name: the holder keeps it open and,
+ * before each commit, checks that the name still leads to that very file (`verify`: one stat; an
+ * open file's inode number cannot be reused), so a run whose lock was removed (its state directory
+ * deleted) or taken stops instead of writing. Beside the lock, `.lock.processes` lists the process
+ * groups of the commands the holder runs (process-groups.ts), under the lock's token: whoever takes
+ * over a stale lock ends those first, so a phase never runs while an earlier attempt of it is still
+ * alive on this host.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { StateLockedError } from '../errors.js';
+import { LockLostError, StateLockedError } from '../errors.js';
+import { endGroups, onGroupsChanged, type ProcessGroup } from '../tools/process-groups.js';
+import { naming } from './atomic-file.js';
 import type { LockOwner, StoreLock } from './store.js';
 
 export const LOCK_TOKEN_ENV = 'K0RDENT_LOCK_TOKEN';
@@ -18,6 +28,24 @@ export interface LockInfo {
   readonly started_at: string;
   readonly command: string;
   readonly token: string;
+}
+
+/** `.lock.processes`: the groups of the commands the holder with `token` runs. */
+interface ProcessList {
+  readonly token: string;
+  readonly processes: readonly { readonly pgid: number; readonly leader_start?: number }[];
+}
+
+/** The lock file as its holder opened it: while it is open, its inode number is its own. */
+interface Opened {
+  readonly handle: FileHandle;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** A granted lock; `shared` when it is the lock of a parent process, presented by its token. */
+export interface LockHandle extends StoreLock {
+  readonly shared: boolean;
 }
 
 /** Takeover attempts; each needs a stale holder, so more than two means writers are racing. */
@@ -36,7 +64,7 @@ export class LockFile {
     return this.token;
   }
 
-  async acquire(owner: LockOwner): Promise<StoreLock> {
+  async acquire(owner: LockOwner): Promise<LockHandle> {
     const inherited = process.env[LOCK_TOKEN_ENV];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const info: LockInfo = {
@@ -46,37 +74,167 @@ export class LockFile {
         command: owner.command,
         token: randomBytes(16).toString('hex'),
       };
-      if (await this.create(info)) {
+      const created = await this.create(info);
+      if (created) {
         this.token = info.token;
-        return { release: () => this.release(info.token) };
+        return this.held(info, created);
       }
       const holder = await this.read();
       if (holder === undefined) continue;
       if (inherited !== undefined && holder.token === inherited) {
+        const opened = await this.openHeld(inherited);
+        if (!opened) continue;
         this.token = inherited;
-        return { release: () => Promise.resolve() };
+        return {
+          shared: true,
+          verify: () => this.verify(opened),
+          release: () => opened.handle.close(),
+        };
       }
       if (!isStale(holder)) throw new StateLockedError(lockedMessage(this.describe, this.path, holder));
+      const ended = await this.endProcessesOf(holder);
       if (await this.takeOver(holder)) {
         owner.onWarning(
           `took over a stale lock on ${this.describe}: pid ${holder.pid} on ${holder.host} ` +
-            `(${holder.command}, since ${holder.started_at}) is no longer running`,
+            `(${holder.command}, since ${holder.started_at}) is no longer running` +
+            (ended > 0 ? `; ended ${ended} process group(s) it had left running` : ''),
         );
       }
     }
     throw new StateLockedError(`could not lock ${this.describe}: other writers keep taking it; try again`);
   }
 
-  /** Creates the lock file with its content in one step: link() fails if the name exists. */
-  private async create(info: LockInfo): Promise<boolean> {
-    const temp = `${this.path}.${info.token}.tmp`;
-    await writeFile(temp, JSON.stringify(info) + '\n', { mode: 0o600 });
+  /** The owner's handle: it keeps `.lock.processes` up to date while it holds the lock. */
+  private held(info: LockInfo, opened: Opened): LockHandle {
+    let writes = Promise.resolve();
+    const stop = onGroupsChanged((groups) => {
+      const list: ProcessList = { token: info.token, processes: groups.map(recorded) };
+      writes = writes.then(() => this.writeProcesses(list)).catch(() => undefined);
+    });
+    return {
+      shared: false,
+      verify: () => this.verify(opened),
+      release: async () => {
+        stop();
+        await writes;
+        await this.release(info.token, opened);
+      },
+    };
+  }
+
+  /** Opens the lock file a parent process holds, checking it is still the one with `token`. */
+  private async openHeld(token: string): Promise<Opened | undefined> {
+    let handle: FileHandle;
     try {
-      await link(temp, this.path);
-      return true;
+      handle = await open(this.path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
+    }
+    const [info, text] = await Promise.all([handle.stat(), handle.readFile('utf8')]);
+    if (!text.includes(token)) {
+      await handle.close();
+      return undefined;
+    }
+    return { handle, dev: info.dev, ino: info.ino };
+  }
+
+  /**
+   * Throws LockLostError unless the lock's name still leads to the file this process opened: one
+   * stat while all is well; the holder is read only to say who took it.
+   */
+  private async verify(opened: Opened): Promise<void> {
+    const now = await stat(this.path).catch((error: unknown) => {
+      if (
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
+        return undefined;
+      throw error;
+    });
+    if (now?.dev === opened.dev && now.ino === opened.ino) return;
+    const holder = now === undefined ? undefined : await this.read().catch(() => undefined);
+    throw new LockLostError(
+      lostMessage(
+        this.describe,
+        now === undefined
+          ? `${this.path} was removed (was the state directory deleted or moved?)`
+          : holder === undefined
+            ? `${this.path} was replaced by a file that is not a lock`
+            : `it is now held by pid ${holder.pid} on host ${holder.host} (${holder.command}, since ${holder.started_at})`,
+      ),
+    );
+  }
+
+  /** Replaces `.lock.processes` in one rename; never fsynced: it only matters on this host. */
+  private async writeProcesses(list: ProcessList): Promise<void> {
+    const temp = `${this.path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
+    try {
+      await writeFile(temp, JSON.stringify(list) + '\n', { mode: 0o600 });
+      await rename(temp, this.processesPath);
+    } catch {
+      await rm(temp, { force: true });
+    }
+  }
+
+  private get processesPath(): string {
+    return `${this.path}.processes`;
+  }
+
+  /**
+   * Ends the process groups a stale holder recorded (its phase, still running after the run that
+   * started it died). A group that survives SIGKILL stops this run: it must not start that phase
+   * again beside it.
+   */
+  private async endProcessesOf(holder: LockInfo): Promise<number> {
+    const groups: ProcessGroup[] = (await this.readProcesses(holder.token)).map((p) => ({
+      pgid: p.pgid,
+      ...(p.leader_start === undefined ? {} : { leaderStart: p.leader_start }),
+    }));
+    if (groups.length === 0) return 0;
+    const survivors = await endGroups(groups);
+    if (survivors.length > 0) {
+      throw new StateLockedError(
+        `${this.describe} was locked by pid ${holder.pid} (${holder.command}), which is gone, but process group(s) ` +
+          `${survivors.map((g) => g.pgid).join(', ')} it started are still alive after SIGKILL. ` +
+          `Find them with \`ps -o pid,pgid,stat,args -g ${survivors.map((g) => g.pgid).join(',')}\`, end them, then run again.`,
+      );
+    }
+    return groups.length;
+  }
+
+  /** The groups `.lock.processes` lists for the holder with `token` (none when it is another's). */
+  private async readProcesses(token: string): Promise<ProcessList['processes']> {
+    try {
+      const parsed = JSON.parse(await readFile(this.processesPath, 'utf8')) as Partial<ProcessList>;
+      if (parsed.token !== token || !Array.isArray(parsed.processes)) return [];
+      return (parsed.processes as unknown[]).filter(isRecordedGroup);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Creates the lock file with its content in one step (link() fails if the name exists), and
+   * keeps it open: that open file is the lock's identity.
+   */
+  private async create(info: LockInfo): Promise<Opened | undefined> {
+    const temp = `${this.path}.${process.pid}.${info.token}.tmp`;
+    await writeFile(temp, JSON.stringify(info) + '\n', { mode: 0o600 }).catch(async (error: unknown) => {
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw naming(error, this.path);
+    });
+    try {
+      const handle = await open(temp, 'r');
+      try {
+        await link(temp, this.path);
+      } catch (error) {
+        await handle.close();
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+        throw error;
+      }
+      const info = await handle.stat();
+      return { handle, dev: info.dev, ino: info.ino };
     } finally {
       await rm(temp, { force: true });
     }
@@ -128,6 +286,7 @@ export class LockFile {
     const moved = await readFile(aside, 'utf8').catch(() => '');
     if (moved.includes(stale.token)) {
       await rm(aside, { force: true });
+      await rm(this.processesPath, { force: true });
       return true;
     }
     await link(aside, this.path).catch(() => undefined);
@@ -135,9 +294,13 @@ export class LockFile {
     return false;
   }
 
-  private async release(token: string): Promise<void> {
+  private async release(token: string, opened: Opened): Promise<void> {
     const holder = await this.read().catch(() => undefined);
-    if (holder?.token === token) await unlink(this.path).catch(() => undefined);
+    if (holder?.token === token) {
+      await rm(this.processesPath, { force: true }).catch(() => undefined);
+      await unlink(this.path).catch(() => undefined);
+    }
+    await opened.handle.close();
     this.token = undefined;
   }
 }
@@ -151,6 +314,31 @@ function isStale(holder: LockInfo): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+function isRecordedGroup(value: unknown): value is { pgid: number; leader_start?: number } {
+  if (value === null || typeof value !== 'object') return false;
+  const { pgid, leader_start } = value as Record<string, unknown>;
+  return (
+    typeof pgid === 'number' &&
+    Number.isInteger(pgid) &&
+    pgid > 1 &&
+    (leader_start === undefined || typeof leader_start === 'number')
+  );
+}
+
+function recorded(group: ProcessGroup): { pgid: number; leader_start?: number } {
+  return {
+    pgid: group.pgid,
+    ...(group.leaderStart === undefined ? {} : { leader_start: group.leaderStart }),
+  };
+}
+
+function lostMessage(describe: string, why: string): string {
+  return (
+    `lost the lock on ${describe} while running: ${why}. This run stopped without writing anything more; ` +
+    'the state keeps what it committed before. Make sure no other k0rdent-deploy works on this state, then run again.'
+  );
 }
 
 function lockedMessage(describe: string, path: string, holder: LockInfo): string {

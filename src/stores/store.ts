@@ -13,7 +13,19 @@ export interface LockOwner {
   readonly onWarning: (message: string) => void;
 }
 
+/**
+ * A writer's hold on a store's state, as granted by `StateStore.lock`. Its identity is the grant
+ * itself (a token, a lease id), never just the presence of a lock: a lock that was removed and
+ * taken again by another writer is not this one.
+ */
 export interface StoreLock {
+  /**
+   * Throws LockLostError when this lock is no longer held as granted: removed, broken, expired or
+   * taken by another writer. The engine calls it before every commit, so a writer that lost its
+   * lock stops with that error instead of writing over another writer's state.
+   */
+  verify(): Promise<void>;
+  /** Gives the lock up (a no-op when it is no longer held); a store may finish its writes first. */
   release(): Promise<void>;
 }
 

@@ -1,9 +1,16 @@
 /**
  * Runs an external command with an argument array (never a shell string built from inputs),
  * streaming its output line by line and keeping the tail for error reports.
+ *
+ * Every command's output passes the runner's `::add-mask::` protocol here, once, before anything
+ * sees a line: the secret it hands over is registered and the line itself goes nowhere (not to
+ * `onLine`, not into the tail), and the tail is redacted when the command ends. So a validator's
+ * evidence or a failed undo's error, kept in the state, is masked like streamed output.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { parseMaskCommand, redact, registerSecret } from '../secrets.js';
 import { childEnvironment } from './child-env.js';
+import { prepareTracking, trackGroup, untrackGroup } from './process-groups.js';
 
 export interface CommandOptions {
   readonly cwd?: string;
@@ -11,7 +18,7 @@ export interface CommandOptions {
   readonly signal?: AbortSignal;
   readonly onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   readonly stdin?: string;
-  /** Lines kept for error messages. */
+  /** Lines kept for error messages (redacted). */
   readonly tailLines?: number;
   /** Collect stdout in full (for commands whose output is data, like `helm status -o json`). */
   readonly captureStdout?: boolean;
@@ -37,18 +44,30 @@ export async function runCommand(
   const tailLimit = options.tailLines ?? 20;
   const tail: string[] = [];
   const captured: string[] = [];
+  prepareTracking();
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
       env: childEnvironment(options.env ?? process.env),
       stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group, so cancelling kills the whole tree a script may have started.
+      // Its own process group, so cancelling kills the whole tree a script may have started; and
+      // tracked, so that it does not outlive this process (process-groups.ts).
       detached: true,
     });
+    const group = child.pid;
+    if (group !== undefined) trackGroup(group);
+    const untrack = () => {
+      if (group !== undefined) untrackGroup(group);
+    };
     const lineSplitter = (stream: 'stdout' | 'stderr') => {
       const decoder = new StringDecoder('utf8');
       let pending = '';
       const emit = (line: string) => {
+        const secret = parseMaskCommand(line);
+        if (secret !== undefined) {
+          registerSecret(secret);
+          return;
+        }
         tail.push(line);
         if (tail.length > tailLimit) tail.shift();
         options.onLine?.(line, stream);
@@ -82,15 +101,22 @@ export async function runCommand(
     options.signal?.addEventListener('abort', cancel, { once: true });
 
     child.on('error', (error) => {
+      untrack();
       options.signal?.removeEventListener('abort', cancel);
       reject(error);
     });
     child.on('close', (code, signal) => {
+      untrack();
       options.signal?.removeEventListener('abort', cancel);
       if (killTimer) clearTimeout(killTimer);
       out.end();
       err.end();
-      resolve({ exitCode: code ?? undefined, signal: signal ?? undefined, tail, stdout: captured.join('') });
+      resolve({
+        exitCode: code ?? undefined,
+        signal: signal ?? undefined,
+        tail: tail.map(redact),
+        stdout: captured.join(''),
+      });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');

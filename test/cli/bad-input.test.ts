@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, scratchDir } from '../support/cli.js';
 import { EXAMPLE_PIPELINE } from '../support/pipelines.js';
+import { aliasBomb, withEventData } from '../support/yaml-bombs.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -109,13 +110,29 @@ describe('bad state files', () => {
     await expectRefused(['status'], /The state file was not changed/);
   });
 
-  test('a truncated file, cut anywhere', async () => {
+  test('a truncated file, cut anywhere, is named as truncated and never blamed on a field or line', async () => {
     for (const fraction of [0.1, 0.5, 0.93]) {
       writeFileSync(state, original.slice(0, Math.floor(original.length * fraction)));
-      await expectRefused(['run', '--pipeline', EXAMPLE_PIPELINE], /deployment-state\.yaml/);
+      await expectRefused(
+        ['run', '--pipeline', EXAMPLE_PIPELINE],
+        /deployment-state\.yaml: the file is truncated: it ends after \d+ lines? \(\d+ bytes\) without the end marker/,
+      );
     }
     writeFileSync(state, '');
     await expectRefused(['status'], 'file is empty (was it truncated?)');
+  });
+
+  test('an alias bomb inside events[].data is refused at once by every reader, and the file stays', async () => {
+    writeFileSync(state, withEventData(original, aliasBomb('      ')));
+    for (const args of [['status'], ['history'], ['run', '--pipeline', EXAMPLE_PIPELINE]]) {
+      const started = Date.now();
+      await expectRefused(
+        args,
+        /deployment-state\.yaml:\d+:\d+: .*aliases .*expand it to more than \d+ bytes/,
+      );
+      // It used to expand for minutes at 2 GB; refusing takes what starting the CLI takes.
+      expect(Date.now() - started).toBeLessThan(15_000);
+    }
   });
 
   test('a newer schema version', async () => {
@@ -149,6 +166,17 @@ describe('bad arguments', () => {
       'use either --only or --until, not both',
     );
     await expectRefused(['history', '--limit', 'lots'], /expected a positive whole number/);
+    // --force re-runs one phase; without --only it used to be ignored silently.
+    await expectRefused(['run', '--force'], '--force re-runs one completed phase and needs --only <phase>');
+    await expectRefused(['plan', '--force'], '--force re-runs one completed phase and needs --only <phase>');
+    await expectRefused(
+      ['plan', '--enable', 'install_addons', '--disable', 'install_addons'],
+      '--enable install_addons --disable install_addons: a phase cannot be switched on and off at once',
+    );
+    await expectRefused(
+      ['run', '--disable', 'install_addons', '--enable', 'install_addons'],
+      'a phase cannot be switched on and off at once',
+    );
   });
 
   test('an unknown or badly named artifact', async () => {
@@ -157,6 +185,11 @@ describe('bad arguments', () => {
       'no artifact named nothing is recorded (recorded: cluster_config, hub_key)',
     );
     await expectRefused(['artifact', 'record', '../escape', 'x'], 'artifact name "../escape" is not valid');
+    writeFileSync(join(dir, 'made.txt'), 'x');
+    await expectRefused(
+      ['artifact', 'record', 'made', 'made.txt', '--phase', 'nosuch'],
+      'cannot record artifact made: "nosuch" is not a phase of deployment local-demo (phases: prepare_workspace,',
+    );
   });
 });
 

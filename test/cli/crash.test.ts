@@ -1,8 +1,8 @@
 /**
  * Kill the CLI (SIGKILL) inside every phase's command and at every boundary between phases; the
  * next run must reach the same final statuses as an uninterrupted run, never re-run the command of
- * a phase completed before the crash (its validation passes), and the state file must parse after
- * every crash.
+ * a phase completed before the crash (its validation passes), and the state (file and journal) must
+ * parse after every crash.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ beforeAll(async () => {
   try {
     const result = await runCli(['run', '--pipeline', instrumentedPipeline(dir)], { cwd: dir });
     expect(result.code).toBe(0);
-    reference = parseableStatuses(dir);
+    reference = await parseableStatuses(dir);
     expect(runLog(dir)).toEqual(RUNNING);
   } finally {
     cleanup();
@@ -40,9 +40,11 @@ const scenarios: Crash[] = [
       crash: (dir: string, pipeline: string) => crashAt(dir, pipeline, `after-commit:${phase}:${status}`),
     })),
   ),
+  // Write #1 creates the state file (temp file written, not yet renamed); later writes are journal
+  // lines, cut in half by the crash.
   ...[1, 2, 4, 7].map((nth) => ({
-    name: `in the middle of state write #${nth} (temp file written, not yet renamed)`,
-    crash: (dir: string, pipeline: string) => crashAt(dir, pipeline, `store:before-rename#${nth}`),
+    name: `in the middle of state write #${nth}`,
+    crash: (dir: string, pipeline: string) => crashAt(dir, pipeline, `store:mid-write#${nth}`),
   })),
 ];
 
@@ -52,7 +54,7 @@ test.each(scenarios)('crash $name: the next run resumes to the same end', async 
     const pipeline = instrumentedPipeline(dir);
     const crashed = await crash(dir, pipeline);
     expect(crashed.signal).toBe('SIGKILL');
-    const afterCrash = parseableStatuses(dir);
+    const afterCrash = await parseableStatuses(dir);
     expect(afterCrash).not.toEqual(reference);
     const completedBefore = Object.entries(afterCrash)
       .filter(([, status]) => status === 'completed')
@@ -63,7 +65,7 @@ test.each(scenarios)('crash $name: the next run resumes to the same end', async 
     const rerun = await runCli(['run', '--pipeline', pipeline], { cwd: dir });
     expect(rerun.stderr).not.toMatch(/error/);
     expect(rerun.code).toBe(0);
-    expect(parseableStatuses(dir)).toEqual(reference);
+    expect(await parseableStatuses(dir)).toEqual(reference);
     const ranAfter = runLog(dir).slice(ranBefore);
     for (const phase of completedBefore) expect(ranAfter).not.toContain(phase);
     // Every phase not completed at the crash ran exactly once more.

@@ -134,3 +134,23 @@ test('rollback --no-destroy resets the same phases and undoes nothing', async ()
   });
   expect(readState(dir).artifacts.cluster_config?.removed).toBeUndefined();
 });
+
+test('an optional phase completed while enabled is undone by a rollback after it was switched off', async () => {
+  const pipeline = examplePipelineCopy(dir, () => undefined);
+  expect((await cli('run', '--pipeline', pipeline, '--enable', 'install_addons')).code).toBe(0);
+  const addons = join(dir, 'scratch/local-demo/addons-installed');
+  expect(existsSync(addons)).toBe(true);
+  // The next run does not enable it: skipped, and it says that what it built is still there.
+  const next = await cli('run', '--pipeline', pipeline);
+  expect(next.code).toBe(0);
+  expect(readState(dir).phases.install_addons).toMatchObject({
+    status: 'skipped',
+    reason: expect.stringContaining('what it built stays until a rollback undoes it'),
+  });
+  const preview = await cli('rollback', '--to', 'start_cluster', '--dry-run');
+  expect(preview.stdout).toMatch(/install_addons +│ skipped +│ undo/);
+  const rollback = await cli('rollback', '--to', 'start_cluster');
+  expect(rollback.code).toBe(0);
+  expect(existsSync(addons)).toBe(false);
+  expect(statuses(readState(dir))).toMatchObject({ start_cluster: 'pending', install_addons: 'pending' });
+});

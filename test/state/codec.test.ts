@@ -70,5 +70,44 @@ test('a file cut where it is still valid YAML is still recognised as truncated',
   const text = encodeState(doc);
   // Cut just before the last event: what is left parses and validates, but lacks the end marker.
   const cut = text.lastIndexOf('\n  - id:');
-  expect(() => decodeState(text.slice(0, cut + 1), 'f')).toThrow(/end marker .* is missing: the file was truncated/);
+  expect(() => decodeState(text.slice(0, cut + 1), 'f')).toThrow(/the file is truncated: it ends after \d+ lines \(\d+ bytes\) without the end marker/);
+});
+
+describe('broken state files are named for what broke', () => {
+  let doc = markCompleted(newDoc(['alpha', 'beta', 'gamma']), 'alpha', stamp(), 'c'.repeat(64));
+  doc = markCompleted(doc, 'beta', stamp(), 'd'.repeat(64));
+  const text = encodeState(doc);
+
+  test('a file cut anywhere is reported as truncated, with no line of its own', () => {
+    const cuts = new Set<number>();
+    for (let at = 1; at < text.length - 1; at += 5) cuts.add(at);
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) cuts.add(at + 1);
+    cuts.delete(text.length);
+    for (const cut of cuts) {
+      const message = problemsOf(text.slice(0, cut));
+      expect(message).toMatch(/^state\/deployment-state\.yaml: the file is truncated: it ends after \d+ lines? /);
+      expect(message).not.toMatch(/yaml:\d/);
+      expect(message).not.toContain('Fix the field named above');
+    }
+  });
+
+  test('an empty value is located at its key, never at line 1 column 0', () => {
+    const bad = text.replace(/^( {6}run_id): .*$/m, '$1:');
+    const line = bad.split('\n').findIndex((l) => /^ {6}run_id:$/.test(l)) + 1;
+    const message = problemsOf(bad);
+    expect(message).toContain(`state/deployment-state.yaml:${line}:7: phases.alpha.last_run.run_id: invalid input`);
+    expect(message).not.toMatch(/:\d+:0:/);
+  });
+
+  test('an oversized file is reported with its stored size and advice that fits', () => {
+    let message = '';
+    try {
+      decodeState(text, 'f', 1000, { bytes: 31 * 1024 * 1024 });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('f: file is 32505856 bytes, over the limit of 1000 bytes');
+    expect(message).toContain('K0RDENT_MAX_STATE_BYTES');
+    expect(message).not.toContain('Fix the field named above');
+  });
 });

@@ -1,10 +1,20 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  rmSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { StateLockedError } from '../../src/errors.js';
+import { FileError, LockLostError, StateLockedError, UserError } from '../../src/errors.js';
 import { encodeState } from '../../src/state/codec.js';
-import { markCompleted } from '../../src/state/transitions.js';
-import { LocalStateStore } from '../../src/stores/local-store.js';
+import { addNote, markCompleted, markInProgress } from '../../src/state/transitions.js';
+import { LocalStateStore, STATE_FILE } from '../../src/stores/local-store.js';
 import { newDoc, stamp } from '../support/state-arbitraries.js';
 import { scratchDir } from '../support/cli.js';
 
@@ -41,9 +51,11 @@ describe('local state store', () => {
   test('never overwrites a state file that fails validation', async () => {
     const store = new LocalStateStore(join(dir, 'state'));
     mkdirSync(store.dir, { recursive: true });
-    writeFileSync(store.file, 'schema_version: 2\ndeployment_id: demo\n');
+    const invalid = 'schema_version: 2\ndeployment_id: demo\n# end of k0rdent-deploy state\n';
+    writeFileSync(store.file, invalid);
     await expect(store.save(newDoc(['a']))).rejects.toThrow(/created_at: is required/);
-    expect(readFileSync(store.file, 'utf8')).toBe('schema_version: 2\ndeployment_id: demo\n');
+    expect(readFileSync(store.file, 'utf8')).toBe(invalid);
+    expect(readdirSync(store.dir)).toEqual([STATE_FILE]);
   });
 
   test('a second writer is refused with the holder named; the holder’s children share the lock', async () => {
@@ -108,5 +120,141 @@ describe('local state store', () => {
     expect(readFileSync(join(dir, 'state', 'old_deployments', path.split('/').at(-1)!), 'utf8')).toBe(
       encodeState(doc),
     );
+  });
+
+  test('a commit appends what it changed to the journal; the owner folds it into the file on release', async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    const lock = await store.lock(owner());
+    let doc = await store.save(newDoc(['a', 'b']));
+    const folded = readFileSync(store.file, 'utf8');
+    doc = await store.save(markInProgress(doc, 'a', stamp(Date.UTC(2026, 0, 2)), 'go'));
+    doc = await store.save(markCompleted(doc, 'a', stamp(Date.UTC(2026, 0, 3)), undefined));
+    // The file is as it was; the two commits are two lines after the journal's header.
+    expect(readFileSync(store.file, 'utf8')).toBe(folded);
+    const lines = readFileSync(store.journalFile, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^# k0rdent-deploy state journal of deployment demo:/);
+    expect(lines[2]).toMatch(/^[0-9a-f]{16} \{"phases":\{"a":\{"hlc":"[^"]+",.*"status":"completed"/);
+    // A reader sees every commit, without waiting and without writing.
+    expect((await new LocalStateStore(join(dir, 'state')).load())?.doc).toEqual(doc);
+    await lock.release();
+    expect(existsSync(store.journalFile)).toBe(false);
+    expect(readFileSync(store.file, 'utf8')).toBe(encodeState(doc));
+  });
+
+  test('a line torn by a crash is ignored, and the next write folds the journal without it', async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    const doc = await store.save(newDoc(['a']));
+    const done = await store.save(markCompleted(doc, 'a', stamp(Date.UTC(2026, 0, 2)), undefined));
+    appendFileSync(store.journalFile, '0123456789abcdef {"phases":{"a":{"sta');
+    const reader = new LocalStateStore(join(dir, 'state'));
+    expect((await reader.load())?.doc).toEqual(done);
+    const noted = addNote(done, stamp(Date.UTC(2026, 0, 3)), 'note', 'after the crash');
+    expect(await reader.save(noted)).toEqual(noted);
+    expect(existsSync(store.journalFile)).toBe(false);
+    expect((await new LocalStateStore(join(dir, 'state')).load())?.doc).toEqual(noted);
+  });
+
+  test('a damaged journal line is reported with its line, and nothing is written', async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    const doc = await store.save(newDoc(['a']));
+    await store.save(markCompleted(doc, 'a', stamp(Date.UTC(2026, 0, 2)), undefined));
+    await store.save(addNote(doc, stamp(Date.UTC(2026, 0, 3)), 'note', 'third'));
+    const text = readFileSync(store.journalFile, 'utf8');
+    writeFileSync(store.journalFile, text.replace('"completed"', '"complete"'));
+    const before = readFileSync(store.journalFile, 'utf8');
+    const fresh = new LocalStateStore(join(dir, 'state'));
+    const error = await fresh.load().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileError);
+    expect((error as Error).message).toMatch(
+      /deployment-state\.journal:2: the commit on this line does not match its checksum/,
+    );
+    await expect(fresh.save(doc)).rejects.toThrow(FileError);
+    expect(readFileSync(store.journalFile, 'utf8')).toBe(before);
+  });
+
+  test('a state that would be refused when read is not written: over the size limit, the files stay', async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    const doc = await store.save(newDoc(['a']));
+    const file = readFileSync(store.file, 'utf8');
+    const limit = statSync(store.file).size + 600;
+    process.env.K0RDENT_MAX_STATE_BYTES = String(limit);
+    try {
+      const small = await store.save(addNote(doc, stamp(Date.UTC(2026, 0, 2)), 'note', 'fits'));
+      const journal = readFileSync(store.journalFile, 'utf8');
+      const big = addNote(small, stamp(Date.UTC(2026, 0, 3)), 'note', 'x'.repeat(2000));
+      const error = await store.save(big).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `refusing to write .*deployment-state\\.yaml: it would be \\d+ bytes, over the limit of ${limit} bytes`,
+        ),
+      );
+      expect(readFileSync(store.file, 'utf8')).toBe(file);
+      expect(readFileSync(store.journalFile, 'utf8')).toBe(journal);
+      expect((await new LocalStateStore(join(dir, 'state')).load())?.doc).toEqual(small);
+    } finally {
+      delete process.env.K0RDENT_MAX_STATE_BYTES;
+    }
+  });
+
+  test("what a phase process commits under the shared lock is kept by the owner's next commit", async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    const lock = await store.lock(owner());
+    const doc = await store.save(newDoc(['a', 'b']));
+    process.env.K0RDENT_LOCK_TOKEN = store.childEnv().K0RDENT_LOCK_TOKEN;
+    try {
+      const child = new LocalStateStore(join(dir, 'state'));
+      const shared = await child.lock(owner());
+      const loaded = (await child.load())?.doc;
+      await child.save(markCompleted(loaded!, 'b', stamp(Date.UTC(2026, 0, 2)), undefined));
+      await shared.release();
+    } finally {
+      delete process.env.K0RDENT_LOCK_TOKEN;
+    }
+    const mine = await store.save(markCompleted(doc, 'a', stamp(Date.UTC(2026, 0, 3)), undefined));
+    expect(mine.phases.b?.status).toBe('completed');
+    await lock.release();
+    expect((await new LocalStateStore(join(dir, 'state')).load())?.doc).toEqual(mine);
+  });
+
+  test('a lock that was removed or taken is noticed by verify, with who holds it now', async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    const lock = await store.lock(owner());
+    await lock.verify();
+    const path = join(store.dir, '.lock');
+    const mine = readFileSync(path, 'utf8');
+    // Another writer's lock under the same name: a new file, even one with this lock's very content.
+    rmSync(path);
+    writeFileSync(
+      path,
+      mine.replace(/"token":"[0-9a-f]+"/, `"token":"${'ef'.repeat(16)}"`).replace(/"pid":\d+/, '"pid":4242'),
+    );
+    await expect(lock.verify()).rejects.toThrow(LockLostError);
+    await expect(lock.verify()).rejects.toThrow(/lost the lock on .* it is now held by pid 4242 on host/);
+    rmSync(path);
+    writeFileSync(path, mine);
+    await expect(lock.verify()).rejects.toThrow(LockLostError);
+    rmSync(store.dir, { recursive: true });
+    await expect(lock.verify()).rejects.toThrow(
+      /\.lock was removed \(was the state directory deleted or moved\?\)/,
+    );
+    await lock.release();
+  });
+
+  test("temp files and locks left by killed writers are removed by the next writer, a live one's are not", async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    mkdirSync(store.dir, { recursive: true });
+    const dead = spawnSync('true').pid;
+    const leftovers = [
+      `.deployment-state.yaml.${dead}.0a1b2c3d.tmp`,
+      `.lock.${dead}.${'ab'.repeat(16)}.tmp`,
+      `.lock.stale.${dead}.0a1b2c3d`,
+    ];
+    const live = `.deployment-state.yaml.${process.pid}.0a1b2c3d.tmp`;
+    for (const name of [...leftovers, live]) writeFileSync(join(store.dir, name), 'x');
+    const lock = await store.lock(owner());
+    expect(readdirSync(store.dir).sort()).toEqual(['.lock', live].sort());
+    await lock.release();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeState } from '../../src/state/codec.js';
+import { LocalStateStore } from '../../src/stores/local-store.js';
 import { collect, killGroup, runCli, startCli, type CliResult } from './cli.js';
 import { examplePipelineCopy } from './pipelines.js';
 import { waitFor } from './wait.js';
@@ -30,14 +30,15 @@ export function runLog(dir: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-/** The state file parses and validates (or does not exist yet); returns phase statuses. */
-export function parseableStatuses(dir: string): Record<string, string> {
-  const path = join(dir, 'state/deployment-state.yaml');
-  if (!existsSync(path)) return {};
-  const decoded = decodeState(readFileSync(path, 'utf8'), path);
-  if (decoded.kind !== 'current') throw new Error('unexpected legacy state');
+/**
+ * The state as the CLI reads it (the state file and its journal, which a crash leaves behind
+ * unfolded) parses and validates, or does not exist yet; returns phase statuses.
+ */
+export async function parseableStatuses(dir: string): Promise<Record<string, string>> {
+  const loaded = await new LocalStateStore(join(dir, 'state')).load();
+  if (loaded?.migration) throw new Error('unexpected legacy state');
   return Object.fromEntries(
-    Object.entries(decoded.doc.phases).map(([name, record]) => [name, record.status]),
+    Object.entries(loaded?.doc.phases ?? {}).map(([name, record]) => [name, record.status]),
   );
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Issue 11 benchmarks: a commit's cost follows the change, not the state. A fresh `run` of N no-op
+ * phases (each phase commits twice) against the dist/ bundle, for N = 100, 400 and 500: 400 phases
+ * may take at most 6 times as long as 100 (a run that rewrote the whole state per commit took 10.6
+ * times), and 500 phases under 10 s. Beside it, the store alone: 200 commits to a state of 100 and
+ * of 1,000 completed phases, with no process started, so that noise from spawning the phases'
+ * scripts does not hide what a commit costs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createDocument, type Stamp } from '../src/state/document.js';
+import { HybridClock } from '../src/state/hlc.js';
+import type { StateDocument } from '../src/state/schema.js';
+import { markCompleted, markInProgress } from '../src/state/transitions.js';
+import { LocalStateStore } from '../src/stores/local-store.js';
+import { median, type Measurement } from './measure.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+
+function pipelineOf(phases: number): string {
+  const lines = ['deployment: bench', 'phases:'];
+  for (let i = 0; i < phases; i++) lines.push(`  - name: phase_${i}`, '    run: "true"');
+  return lines.join('\n') + '\n';
+}
+
+/** Wall time of one fresh `run` of `phases` no-op phases, in milliseconds. */
+function freshRun(phases: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'k0rdent-bench-linear-'));
+  try {
+    writeFileSync(join(dir, 'pipeline.yml'), pipelineOf(phases));
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [CLI, 'run', '--pipeline', 'pipeline.yml'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: 'pipe',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+    if (result.status !== 0) throw new Error(`run of ${phases} phases failed: ${result.stderr.toString()}`);
+    return elapsed;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function benchFreshRuns(rounds = 2): Measurement[] {
+  const samples: Record<number, number[]> = { 100: [], 400: [], 500: [] };
+  // Interleaved, so that load from elsewhere on the machine hits every size alike.
+  for (let round = 0; round < rounds; round++) for (const n of [100, 400, 500]) samples[n]!.push(freshRun(n));
+  const t100 = median(samples[100]!);
+  const t400 = median(samples[400]!);
+  const t500 = median(samples[500]!);
+  return [
+    { name: 'fresh run, 100 no-op phases (median)', value: t100, unit: 'ms' },
+    { name: 'fresh run, 400 no-op phases (median)', value: t400, unit: 'ms' },
+    { name: '400 / 100 phases', value: t400 / t100, unit: 'x', target: '≤ 6x', ok: t400 / t100 <= 6 },
+    {
+      name: 'fresh run, 500 no-op phases (median)',
+      value: t500,
+      unit: 'ms',
+      target: '< 10000 ms',
+      ok: t500 < 10_000,
+      note: `${rounds} interleaved rounds; every phase starts bash, so the machine's process start-up time is most of it`,
+    },
+  ];
+}
+
+/** Milliseconds per commit, over `commits` commits to a state of `phases` completed phases. */
+async function commitCost(phases: number, commits: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'k0rdent-bench-commit-'));
+  try {
+    let wall = Date.UTC(2026, 0, 1);
+    const clock = new HybridClock('bench', () => (wall += 1));
+    const run = { run_id: '1', attempt: 1, job: 'bench', actor: 'bench' };
+    const stamp = (): Stamp => ({ hlc: clock.tick(), at: new Date(wall).toISOString(), run });
+    const names = Array.from({ length: phases }, (_, i) => `phase_${i}`);
+    let doc: StateDocument = createDocument({ deploymentId: 'bench', phases: names }, stamp());
+    for (const name of names)
+      doc = markCompleted(markInProgress(doc, name, stamp(), 'bench'), name, stamp(), undefined);
+    const store = new LocalStateStore(join(dir, 'state'));
+    const lock = await store.lock({ command: 'bench', onWarning: () => undefined });
+    doc = await store.save(doc);
+    const started = performance.now();
+    for (let i = 0; i < commits; i++) {
+      const name = names[i % phases]!;
+      doc = await store.save(
+        i % 2 === 0
+          ? markInProgress(doc, name, stamp(), 'bench')
+          : markCompleted(doc, name, stamp(), undefined),
+      );
+    }
+    const elapsed = performance.now() - started;
+    await lock.release();
+    return elapsed / commits;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchCommitCost(commits = 200): Promise<Measurement[]> {
+  const small = await commitCost(100, commits);
+  const large = await commitCost(1_000, commits);
+  return [
+    { name: `commit to a state of 100 phases (mean of ${commits})`, value: small, unit: 'ms' },
+    { name: `commit to a state of 1,000 phases (mean of ${commits})`, value: large, unit: 'ms' },
+    {
+      name: '1,000 / 100 phases, per commit',
+      value: large / small,
+      unit: 'x',
+      target: '≤ 2x',
+      ok: large / small <= 2,
+      note: 'with a whole-file rewrite per commit (before issue 11) this measured 6.3x: 62 and 395 ms per commit',
+    },
+  ];
+}

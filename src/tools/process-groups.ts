@@ -1,0 +1,184 @@
+/**
+ * The process groups this process started (every command runs in a group of its own, see
+ * run-command.ts) and that may still be running. Two things keep them from outliving the run:
+ *
+ * - a watchdog: one small `sh` per process, in a session of its own, reading a pipe from this
+ *   process. It learns each group as it starts and ends; when the pipe closes without this process
+ *   having ended them (it was killed, even with SIGKILL, alone or with its process group), it sends
+ *   the groups still registered SIGTERM, then SIGKILL after a grace period.
+ * - the state lock: it records the live groups (listeners here), so that a run taking over the lock
+ *   of a run that died ends whatever of it is still alive before starting the same phase again.
+ *
+ * Groups are identified by their leader's pid and, on Linux, the leader's start time, so that a pid
+ * reused by an unrelated process is never signalled.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface ProcessGroup {
+  readonly pgid: number;
+  /** The leader's start time in clock ticks since boot (Linux `/proc/<pid>/stat`), when known. */
+  readonly leaderStart?: number;
+}
+
+const live = new Map<number, ProcessGroup>();
+const listeners = new Set<(groups: readonly ProcessGroup[]) => void>();
+
+/**
+ * Starts the watchdog, before the first group it must watch exists: a process killed between
+ * starting a command and starting its watchdog would leave that command unwatched.
+ */
+export function prepareTracking(): void {
+  watchdog();
+}
+
+/** Registers a group the moment its leader is spawned (the watchdog first: it is the one that acts). */
+export function trackGroup(pgid: number): void {
+  watchdog()?.write(`+${pgid}\n`);
+  const started = leaderStartOf(pgid);
+  live.set(pgid, { pgid, ...(started === undefined ? {} : { leaderStart: started }) });
+  notify();
+}
+
+export function untrackGroup(pgid: number): void {
+  if (!live.delete(pgid)) return;
+  watchdog()?.write(`-${pgid}\n`);
+  notify();
+}
+
+export function liveGroups(): readonly ProcessGroup[] {
+  return [...live.values()];
+}
+
+/** Called with the live groups whenever they change; returns the function that stops it. */
+export function onGroupsChanged(listener: (groups: readonly ProcessGroup[]) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function notify(): void {
+  const groups = liveGroups();
+  for (const listener of listeners) listener(groups);
+}
+
+/** Whether any process of the group still exists (and, for a live leader, it is the recorded one). */
+export function groupAlive(group: ProcessGroup): boolean {
+  if (!signal(-group.pgid, 0)) return false;
+  // The leader alive under its pid: the same process only if it started when the recorded one did.
+  // A leader gone while members remain cannot have been replaced: a group id is not reused while
+  // the group exists.
+  if (group.leaderStart !== undefined && signal(group.pgid, 0)) {
+    const started = leaderStartOf(group.pgid);
+    return started === undefined || started === group.leaderStart;
+  }
+  return true;
+}
+
+const POLL_MS = 50;
+
+/**
+ * Ends groups left by a run that died: SIGTERM, then SIGKILL after `graceMs`; returns the groups
+ * still alive `graceMs` after that (a process stuck in the kernel, or one this user may not signal).
+ */
+export async function endGroups(groups: readonly ProcessGroup[], graceMs = 3_000): Promise<ProcessGroup[]> {
+  let alive = groups.filter(groupAlive);
+  if (alive.length === 0) return [];
+  for (const group of alive) signal(-group.pgid, 'SIGTERM');
+  alive = await waitGone(alive, graceMs);
+  for (const group of alive) signal(-group.pgid, 'SIGKILL');
+  return waitGone(alive, graceMs);
+}
+
+async function waitGone(groups: readonly ProcessGroup[], timeoutMs: number): Promise<ProcessGroup[]> {
+  let alive = [...groups];
+  for (let waited = 0; alive.length > 0 && waited < timeoutMs; waited += POLL_MS) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    alive = alive.filter(groupAlive);
+  }
+  return alive;
+}
+
+/** Sends a signal; false when there is no such process (or group) that this user may signal. */
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat (after the command name, which may hold spaces and parentheses). */
+function leaderStartOf(pid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const value = Number(fields[19]);
+    return Number.isFinite(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads `+PGID` / `-PGID` lines; at end of input (this process is gone, or exited), ends the groups
+ * still registered. The script is constant: the only data it gets are the digits it checks.
+ */
+const WATCHDOG_SCRIPT = `
+groups=' '
+while IFS= read -r line; do
+  pgid=\${line#?}
+  case $pgid in ''|*[!0-9]*) continue ;; esac
+  case $line in
+    +*) groups="$groups$pgid " ;;
+    -*) case $groups in *" $pgid "*) groups="\${groups%% $pgid *} \${groups#* $pgid }" ;; esac ;;
+  esac
+done
+set -- $groups
+[ $# -eq 0 ] && exit 0
+for g do kill -s TERM -- "-$g" 2>/dev/null; done
+n=0
+while [ $n -lt 30 ]; do
+  alive=
+  for g do kill -s 0 -- "-$g" 2>/dev/null && alive=1; done
+  [ -z "$alive" ] && exit 0
+  sleep 0.1
+  n=$((n + 1))
+done
+for g do kill -s KILL -- "-$g" 2>/dev/null; done
+`;
+
+interface Watchdog {
+  write(line: string): void;
+}
+
+let started: Watchdog | null | undefined;
+
+/** The watchdog, started on first use; null where there is none (Windows, or it failed to start). */
+function watchdog(): Watchdog | null {
+  if (started !== undefined) return started;
+  started = null;
+  if (process.platform === 'win32') return started;
+  try {
+    // Synchronously: runCommand starts the watchdog right before it spawns a command.
+    const { spawn } = process.getBuiltinModule('node:child_process');
+    const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      // A session of its own: killing this process's group (a cancelled CI job, a killed terminal)
+      // must leave the watchdog alive to do its work.
+      detached: true,
+    });
+    const pipe = child.stdin;
+    if (!pipe) return started;
+    pipe.on('error', () => undefined);
+    child.on('error', () => undefined);
+    // Neither the watchdog nor its pipe keeps this process alive; exiting closes the pipe.
+    child.unref();
+    (pipe as unknown as { unref?: () => void }).unref?.();
+    started = { write: (line) => void pipe.write(line) };
+  } catch {
+    started = null;
+  }
+  return started;
+}

@@ -1,0 +1,82 @@
+/**
+ * Deltas are how the local store commits: what one document adds to another, replayed from the
+ * journal. Replaying must give exactly the merge, whatever the documents and however often.
+ */
+import fc from 'fast-check';
+import { diffDocuments, isEmptyDelta, type StateDelta } from '../../src/state/delta.js';
+import { decodeJournal, encodeJournalEntry, journalHeader } from '../../src/state/journal.js';
+import { mergeAll, mergeDeltas, mergeDocuments } from '../../src/state/merge.js';
+import type { StateDocument } from '../../src/state/schema.js';
+import { addNote, markCompleted } from '../../src/state/transitions.js';
+import { docArb, newDoc, stamp } from '../support/state-arbitraries.js';
+
+const RUNS = { numRuns: 300 };
+
+/** A delta as a document of its own, as mergeDocuments would see it. */
+function asDocument(base: StateDocument, delta: StateDelta): StateDocument {
+  return {
+    schema_version: 2,
+    deployment_id: base.deployment_id,
+    created_at: delta.created_at ?? base.created_at,
+    ...(delta.source ? { source: delta.source } : {}),
+    ...(delta.config ? { config: delta.config } : {}),
+    phases: delta.phases ?? {},
+    artifacts: delta.artifacts ?? {},
+    facts: delta.facts ?? {},
+    events: delta.events ?? [],
+  };
+}
+
+test('the delta of a merge, applied to the base, is the merge', () => {
+  fc.assert(
+    fc.property(docArb, docArb, (base, other) => {
+      const merged = mergeDocuments(base, other);
+      expect(mergeDeltas(base, [diffDocuments(base, merged)])).toEqual(merged);
+    }),
+    RUNS,
+  );
+});
+
+test('applying deltas in one pass equals merging them one by one, and replaying them again changes nothing', () => {
+  fc.assert(
+    fc.property(docArb, fc.array(docArb, { maxLength: 4 }), (base, others) => {
+      const deltas = others.map((other) => diffDocuments(base, mergeDocuments(base, other)));
+      const replayed = mergeDeltas(base, deltas);
+      expect(replayed).toEqual(mergeAll([base, ...deltas.map((d) => asDocument(base, d))]));
+      expect(mergeDeltas(replayed, deltas)).toEqual(replayed);
+    }),
+    RUNS,
+  );
+});
+
+test('a session-style change is a small delta: the changed phase and the new event only', () => {
+  let doc = newDoc(Array.from({ length: 200 }, (_, i) => `phase_${i}`));
+  for (let i = 0; i < 50; i++) doc = markCompleted(doc, `phase_${i}`, stamp(), undefined);
+  const next = markCompleted(doc, 'phase_60', stamp(), undefined);
+  const delta = diffDocuments(doc, next);
+  expect(Object.keys(delta.phases ?? {})).toEqual(['phase_60']);
+  expect(delta.events).toEqual([next.events.at(-1)]);
+  expect(delta.artifacts).toBeUndefined();
+  expect(isEmptyDelta(diffDocuments(next, next))).toBe(true);
+});
+
+test('journal lines round-trip; a torn last line is ignored, a damaged one is located', () => {
+  const doc = newDoc(['alpha']);
+  const deltas = [
+    diffDocuments(doc, markCompleted(doc, 'alpha', stamp(), undefined)),
+    diffDocuments(doc, addNote(doc, stamp(), 'note', 'ünïcödé ✓')),
+  ];
+  const text = journalHeader('demo') + deltas.map(encodeJournalEntry).join('');
+  expect(decodeJournal(text, 'j', 'demo')).toEqual({
+    deltas,
+    wholeBytes: Buffer.byteLength(text),
+    lines: 3,
+    torn: false,
+  });
+  const torn = decodeJournal(text + text.split('\n')[1]!.slice(0, 30), 'j', 'demo');
+  expect(torn).toMatchObject({ deltas, wholeBytes: Buffer.byteLength(text), torn: true });
+  const lines = text.split('\n');
+  const damaged = [lines[0], lines[1]!.replace('completed', 'complete!'), lines[2], ''].join('\n');
+  expect(() => decodeJournal(damaged, 'j', 'demo')).toThrow(/^j:2: the commit on this line does not match its checksum/);
+  expect(() => decodeJournal(text, 'j', 'other')).toThrow(/j:1: is the journal of deployment "demo", not of "other"/);
+});
