@@ -1,17 +1,17 @@
 /** `npm run bench`: every benchmark, measured in one run, against the committed dist/ bundle. */
 import { spawnSync } from 'node:child_process';
 import { benchAzureValidation } from './azure-validation.js';
-import { benchColdStatus, benchMerge } from './cli-and-merge.js';
+import { benchMerge } from './merge.js';
 import { report } from './measure.js';
 
 const results = [
-  { title: 'CLI cold start (issue 2)', measurements: benchColdStatus() },
   { title: 'State merge (issue 2)', measurements: benchMerge() },
   { title: 'Azure validation (issue 4)', measurements: await benchAzureValidation() },
 ];
 for (const { title, measurements } of results) report(title, measurements);
-// The actions benchmark runs the bundle against the artifact emulator, which lives in the Jest setup.
-console.log('\nGitHub Actions (issue 3)');
+// Start-up (the CLI, bin/k0rdent-deploy and an action, against one bare-Node baseline) and the
+// actions' requests run against the artifact emulator, which lives in the Jest setup.
+console.log('\nStart-up and GitHub Actions (issues 3 and 16)');
 const actions = spawnSync('npm', ['run', '--silent', 'bench:actions'], { stdio: 'inherit' });
 const over = results.flatMap((r) => r.measurements).filter((m) => m.ok === false);
 if (actions.status !== 0) {
