@@ -27,7 +27,7 @@ let gh: ActionsEmulator;
 let root: string;
 
 beforeAll(async () => {
-  gh = await startActionsEmulator({ owner: 'acme', repo: 'bench' });
+  gh = await startActionsEmulator({ owner: 'acme', repo: 'bench', azuriteStartTimeoutMs: 60_000 });
   root = mkdtempSync(join(tmpdir(), 'bench-actions-'));
 });
 
