@@ -13,5 +13,8 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   const { runCli } = await import('./index.js');
   // dist/package.json carries the version it was built as (scripts/bundle.js).
   const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-  process.exitCode = await runCli(process.argv.slice(2), { cliPath: new URL(import.meta.url).pathname, version });
+  process.exitCode = await runCli(process.argv.slice(2), {
+    cliPath: new URL(import.meta.url).pathname,
+    version,
+  });
 }
