@@ -24,7 +24,7 @@ export async function tableKit(c: Colors, width = terminalWidth()): Promise<Tabl
 }
 
 /** The narrowest a wrapped column gets, however narrow the terminal. */
-const MIN_FLEX_WIDTH = 16;
+const MIN_FLEX_WIDTH = 12;
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -69,6 +69,11 @@ function render(
   if (width !== undefined && total > width && flex >= 0) {
     colWidths[flex] = Math.max(MIN_FLEX_WIDTH, width - (total - (natural[flex] ?? 0)));
   }
+  const flexWidth = colWidths[flex];
+  const fitted =
+    flexWidth === undefined || flexWidth === natural[flex]
+      ? rows
+      : rows.map((row) => row.map((cell, i) => (i === flex ? wrapText(cell, flexWidth - 2) : cell)));
   const t = new Table({
     head: columns.map((col) => c.bold(col.head)),
     style: { head: [], border: [] },
@@ -78,8 +83,37 @@ function render(
     wordWrap: true,
     wrapOnWordBoundary: true,
   });
-  t.push(...rows);
+  t.push(...fitted);
   return t.toString();
+}
+
+/**
+ * Wraps at spaces to `width`; a word longer than that (a host name, a path) is split rather than cut,
+ * which is what the table would do to it.
+ */
+export function wrapText(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    let rest = word;
+    while (rest.length > 0) {
+      const room = line === '' ? width : width - line.length - 1;
+      if (rest.length <= room) {
+        line = line === '' ? rest : `${line} ${rest}`;
+        rest = '';
+      } else if (line !== '' && rest.length <= width) {
+        lines.push(line);
+        line = '';
+      } else {
+        const take = Math.max(1, room);
+        lines.push(line === '' ? rest.slice(0, take) : `${line} ${rest.slice(0, take)}`);
+        line = '';
+        rest = rest.slice(take);
+      }
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
 }
 
 /** A phase's name, and under it its display name when that says more. */

@@ -99,3 +99,18 @@ export function scratchDir(prefix = 'k0rdent-deploy-test-'): { dir: string; clea
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+export interface RunOutcome {
+  readonly phase: string;
+  readonly display_name: string;
+  readonly decision: string;
+  readonly status: string;
+  readonly reason: string;
+  readonly duration_ms: number | null;
+}
+
+/** The phases of `run --json` output, in order, each with its name. */
+export function runOutcomes(stdout: string): RunOutcome[] {
+  const json = JSON.parse(stdout) as { phases: Record<string, Omit<RunOutcome, 'phase'>> };
+  return Object.entries(json.phases).map(([phase, outcome]) => ({ phase, ...outcome }));
+}
