@@ -172,12 +172,24 @@ test(
 );
 
 test(
-  'a rollback dispatch with dry-run: true changes nothing, in the state or in Azure',
+  'a rollback dispatch with dry-run: true changes nothing, in the state or in Azure; so does one with every default',
   async () => {
     const topology = { controllers: 3, workers: 3 };
     const resources = JSON.stringify(world.arm.resources());
     const requestsBefore = world.arm.requests.length;
     const artifactsBefore = world.gh.artifacts({ statuses: ['finalized'] }).map((a) => a.id);
+    // What a newcomer's first dispatch does: to install_k0rdent, no destroy, dry run.
+    const defaults = await world.rollback(1103, {}, topology);
+    const plan = job(defaults, 'rollback');
+    expect(plan.result).toBe('success');
+    expect(JSON.parse(plan.steps.find((s) => s.id === 'rollback')?.outputs['rolled-back'] ?? '[]')).toEqual([
+      'install_kof_regional',
+      'install_kof_mothership',
+      'install_azure_csi',
+      'setup_azure_children',
+      'install_k0rdent',
+    ]);
+    expect(world.gh.artifacts({ runId: 1103 })).toEqual([]);
     const run = await world.rollback(1003, { to: 'create_vms', destroy: true, 'dry-run': true }, topology);
     const rb = job(run, 'rollback');
     expect(rb.result).toBe('success');
