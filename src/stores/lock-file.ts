@@ -4,11 +4,13 @@
  * on this same host is stale (a killed run) and is taken over with a warning. Child processes of
  * the holder (a phase command recording an artifact) present the token and share the lock.
  */
-import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StateLockedError } from '../errors.js';
 import type { LockOwner, StoreLock } from './store.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export const LOCK_TOKEN_ENV = 'K0RDENT_LOCK_TOKEN';
 
@@ -44,7 +46,7 @@ export class LockFile {
         host: hostname(),
         started_at: new Date().toISOString(),
         command: owner.command,
-        token: randomBytes(16).toString('hex'),
+        token: crypto().randomBytes(16).toString('hex'),
       };
       if (await this.create(info)) {
         this.token = info.token;
@@ -118,7 +120,7 @@ export class LockFile {
    * if another writer replaced it in between, its fresh lock is put back.
    */
   private async takeOver(stale: LockInfo): Promise<boolean> {
-    const aside = `${this.path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const aside = `${this.path}.stale.${process.pid}.${crypto().randomBytes(4).toString('hex')}`;
     try {
       await rename(this.path, aside);
     } catch (error) {

@@ -91,5 +91,6 @@ test("the rollback hint names the deployment's pipeline or config, as the rollba
   // The workflow's inputs, nothing else: every -f NAME of the hint is an input of rollback.yml.
   const rollback = readFileSync(join(repoRoot, '.github/workflows/rollback.yml'), 'utf8');
   const hint = withSource({ kind: 'k0rdent', file: 'config/prod.yaml' });
-  for (const [, name] of hint.matchAll(/-f ([a-z-]+)=/g)) expect(rollback).toMatch(new RegExp(`^      ${name}:$`, 'm'));
+  for (const [, name] of hint.matchAll(/-f ([a-z-]+)=/g))
+    expect(rollback).toMatch(new RegExp(`^      ${name}:$`, 'm'));
 });

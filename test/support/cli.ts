@@ -1,6 +1,6 @@
 /**
  * Runs the built k0rdent-deploy CLI as a process, in a scratch working directory, the way a user
- * does: `npx k0rdent-deploy …` is `node dist/cli.js …`.
+ * does: `bin/k0rdent-deploy …` (and the npm package's bin) is `node dist/cli.js …`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
