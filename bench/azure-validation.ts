@@ -2,7 +2,13 @@
  * How many ARM requests, round trips and how much wall time it takes to validate a completed 5-VM
  * deployment (setup_network + create_vms), against the fake ARM server with 50 ms added to every
  * request; compared in the same run with validating each VM (and its public IP) by its own request,
- * as the bash project did. Targets: at most 6 requests, sent concurrently, at most 3 round trips.
+ * as the bash project did. Targets: at most 4 requests for the network plus one per VM and one for the
+ * public IPs (10 for 5 VMs), sent concurrently, at most 3 round trips.
+ *
+ * The target was 6 (one VM list for all VMs) until issue 10: the list cannot say whether a VM runs (a
+ * deallocated Spot VM stays Succeeded), and its `$expand=instanceView` needs a scale-set `$filter`, so
+ * each VM is read with its instance view — in the same round trip. The subscription-wide
+ * `statusOnly=true` list would be one request, but reads every VM of the subscription.
  *
  * Part of `npm run bench`.
  */
@@ -13,7 +19,8 @@ import { peakConcurrency, sequentialRoundTrips, type RequestRecord } from '../te
 import { RG, startHarness, type Harness } from '../test/phases/k0rdent/harness.js';
 
 const LATENCY_MS = 50;
-const TARGET_REQUESTS = 6;
+const VMS = 5;
+const TARGET_REQUESTS = 4 + VMS + 1;
 const TARGET_ROUND_TRIPS = 3;
 
 interface ApproachResult {
@@ -44,7 +51,7 @@ async function measure(h: Harness, approach: string, work: () => Promise<boolean
 export async function benchAzureValidation(): Promise<Measurement[]> {
   const h = await startHarness();
   try {
-    const summary = await h.run({ topology: { controllers: 3, workers: 2 } });
+    const summary = await h.run({ topology: { controllers: 3, workers: VMS - 3 } });
     if (summary.failed)
       throw new Error(`deploy failed in ${summary.failed.phase}: ${summary.failed.error.message}`);
     const doc = await h.state();
@@ -103,7 +110,7 @@ export async function benchAzureValidation(): Promise<Measurement[]> {
       `${r.requests} requests, peak ${r.peakConcurrency} concurrent, ${r.roundTrips} round trips, valid: ${r.ok}`;
     return [
       {
-        name: `ARM requests to validate a completed 5-VM deployment`,
+        name: `ARM requests to validate a completed ${VMS}-VM deployment`,
         value: ours.requests,
         unit: 'requests',
         target: `≤ ${TARGET_REQUESTS}`,

@@ -33,6 +33,10 @@ export interface VmSummary {
   readonly zone: string | undefined;
   readonly size: string | undefined;
   readonly tags: Tags;
+  /** Azure's id of this VM, new each time a VM of that name is created. */
+  readonly vmId?: string | undefined;
+  /** `running`, `deallocated`, `stopped`, ... (the instance view's `PowerState/<x>`); read on request only. */
+  readonly powerState?: string | undefined;
 }
 
 export interface PublicIpSummary {
@@ -56,6 +60,17 @@ export interface NamedResource {
 export interface SkuAvailability {
   /** Zones where the size can be used by this subscription. */
   readonly zones: ReadonlySet<string>;
+  /** The size's capabilities as Azure lists them (`HyperVGenerations`, `CpuArchitectureType`, ...). */
+  readonly capabilities: ReadonlyMap<string, string>;
+}
+
+export interface ImageFacts {
+  /** The concrete version (`latest` resolved). */
+  readonly version: string;
+  /** `x64` or `Arm64`. */
+  readonly architecture: string | undefined;
+  /** `V1` or `V2`. */
+  readonly hyperVGeneration: string | undefined;
 }
 
 export interface VmSpec {
@@ -367,6 +382,11 @@ export class AzureGateway {
       if (unavailable) continue;
       result.set(sku.name.toLowerCase(), {
         zones: new Set((info?.zones ?? []).filter((z) => !restricted.has(z))),
+        capabilities: new Map(
+          (sku.capabilities ?? []).flatMap((c) =>
+            c.name && c.value !== undefined ? [[c.name, c.value]] : [],
+          ),
+        ),
       });
     }
     return result;
@@ -388,6 +408,54 @@ export class AzureGateway {
   async getVm(resourceGroup: string, name: string): Promise<VmSummary | undefined> {
     const vm = await this.read(() => this.compute.virtualMachines.get(resourceGroup, name, this.call()));
     return vm ? summariseVm(vm) : undefined;
+  }
+
+  /**
+   * One VM with its power state (a GET with the instance view). The group-wide list cannot carry it:
+   * its `$expand=instanceView` needs a scale-set `$filter`.
+   */
+  async getVmStatus(resourceGroup: string, name: string): Promise<VmSummary | undefined> {
+    const vm = await this.read(() =>
+      this.compute.virtualMachines.get(resourceGroup, name, { ...this.call(), expand: 'instanceView' }),
+    );
+    if (!vm) return undefined;
+    const power = vm.instanceView?.statuses?.find((s) => s.code?.startsWith('PowerState/'))?.code;
+    return { ...summariseVm(vm), powerState: power?.slice('PowerState/'.length) };
+  }
+
+  /** Starts a stopped or deallocated VM (and waits until it runs). */
+  async startVm(resourceGroup: string, name: string): Promise<void> {
+    await this.retry(() => this.compute.virtualMachines.start(resourceGroup, name, this.lro()));
+  }
+
+  /**
+   * The platform image's architecture and Hyper-V generation, asked of Azure rather than guessed from
+   * its name; `latest` is the newest version. Undefined when the location has no such image.
+   */
+  async vmImage(
+    location: string,
+    image: { publisher: string; offer: string; sku: string; version: string },
+  ): Promise<ImageFacts | undefined> {
+    const images = this.compute.virtualMachineImages;
+    let version = image.version;
+    if (version.toLowerCase() === 'latest') {
+      const newest = await this.read(() =>
+        images.list(location, image.publisher, image.offer, image.sku, {
+          ...this.call(),
+          top: 1,
+          orderby: 'name desc',
+        }),
+      );
+      const name = newest?.[0]?.name;
+      if (name === undefined) return undefined;
+      version = name;
+    }
+    const found = await this.read(() =>
+      images.get(location, image.publisher, image.offer, image.sku, version, this.call()),
+    );
+    return found
+      ? { version, architecture: found.architecture, hyperVGeneration: found.hyperVGeneration }
+      : undefined;
   }
 
   /**
@@ -525,6 +593,7 @@ function summariseVm(vm: VirtualMachine): VmSummary {
     zone: vm.zones?.[0],
     size: vm.hardwareProfile?.vmSize,
     tags: vm.tags ?? {},
+    vmId: vm.vmId,
   };
 }
 

@@ -1,5 +1,8 @@
-/** kubectl: reading nodes and deployments as JSON, and waiting for deployments to be available. */
-import { runToolOrThrow, type ToolOptions } from './tool.js';
+/**
+ * kubectl: reading nodes and deployments as JSON, waiting for deployments to be available, and deleting
+ * objects (waiting for their finalizers).
+ */
+import { runTool, runToolOrThrow, ToolFailedError, type ToolOptions } from './tool.js';
 
 export interface NodeState {
   readonly name: string;
@@ -92,4 +95,68 @@ export async function kubectlWaitDeployments(
     ],
     options,
   );
+}
+
+const NO_SUCH_TYPE = /doesn't have a resource type/i;
+
+/**
+ * Deletes every object of a kind in every namespace and waits for them to be gone (their finalizers
+ * run); `no-such-type` when the cluster does not know the kind (its CRD was never installed).
+ */
+export async function kubectlDeleteAll(
+  kubeconfig: string,
+  resource: string,
+  timeoutSeconds: number,
+  options: ToolOptions = {},
+): Promise<'deleted' | 'no-such-type'> {
+  return deleting(
+    `kubectl delete ${resource} --all`,
+    [resource, '--all', '--all-namespaces'],
+    kubeconfig,
+    timeoutSeconds,
+    options,
+  );
+}
+
+/** Deletes one object (cluster-scoped, or a namespace) and waits for it to be gone; absent is fine. */
+export async function kubectlDelete(
+  kubeconfig: string,
+  resource: string,
+  name: string,
+  timeoutSeconds: number,
+  options: ToolOptions = {},
+): Promise<'deleted' | 'no-such-type'> {
+  return deleting(
+    `kubectl delete ${resource} ${name}`,
+    [resource, name],
+    kubeconfig,
+    timeoutSeconds,
+    options,
+  );
+}
+
+async function deleting(
+  what: string,
+  target: readonly string[],
+  kubeconfig: string,
+  timeoutSeconds: number,
+  options: ToolOptions,
+): Promise<'deleted' | 'no-such-type'> {
+  const result = await runTool(
+    'kubectl',
+    [
+      '--kubeconfig',
+      kubeconfig,
+      'delete',
+      ...target,
+      '--ignore-not-found',
+      '--wait',
+      '--timeout',
+      `${timeoutSeconds}s`,
+    ],
+    options,
+  );
+  if (result.exitCode === 0) return 'deleted';
+  if (result.stderrTail.some((line) => NO_SUCH_TYPE.test(line))) return 'no-such-type';
+  throw new ToolFailedError(`${what} failed`, result.exitCode, result.stderrTail);
 }

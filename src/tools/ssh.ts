@@ -161,3 +161,16 @@ export async function cloudInitStatus(target: SshTarget, options: ToolOptions = 
     exitCode: result.exitCode,
   };
 }
+
+/** Words a remote command may be made of: ssh joins them into one shell line on the far side. */
+const SAFE_WORD = /^[A-Za-z0-9._:/=@+-]+$/;
+
+/**
+ * A remote command from plain words (each checked, since the remote shell splits the line again), for
+ * commands that carry a value such as an address: never a string built from inputs unchecked.
+ */
+export function remoteCommand(words: readonly string[]): string {
+  const unsafe = words.find((word) => !SAFE_WORD.test(word));
+  if (unsafe !== undefined) throw new Error(`refusing to send ${JSON.stringify(unsafe)} to a remote shell`);
+  return words.join(' ');
+}

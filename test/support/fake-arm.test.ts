@@ -102,6 +102,17 @@ async function createNetwork(): Promise<Network> {
 interface VmOptions {
   deleteOption?: 'Delete' | 'Detach';
   zone?: string;
+  size?: string;
+  /** publisher:offer:sku:version */
+  image?: string;
+  priority?: 'Regular' | 'Spot';
+  evictionPolicy?: 'Deallocate' | 'Delete';
+  adminUsername?: string;
+}
+
+function imageReference(urn: string) {
+  const [publisher, offer, sku, version] = urn.split(':');
+  return { publisher, offer, sku, version };
 }
 
 async function createVm(network: Network, name: string, options: VmOptions = {}): Promise<void> {
@@ -140,10 +151,11 @@ async function createVm(network: Network, name: string, options: VmOptions = {})
     {
       location: LOCATION,
       zones: [options.zone ?? '1'],
-      hardwareProfile: { vmSize: 'Standard_B2s' },
-      priority: 'Regular',
+      hardwareProfile: { vmSize: options.size ?? 'Standard_B2s' },
+      priority: options.priority ?? 'Regular',
+      ...(options.evictionPolicy ? { evictionPolicy: options.evictionPolicy } : {}),
       storageProfile: {
-        imageReference: { publisher: 'Debian', offer: 'debian-12', sku: '12-gen2', version: 'latest' },
+        imageReference: imageReference(options.image ?? 'Debian:debian-12:12-gen2:latest'),
         osDisk: {
           createOption: 'FromImage',
           diskSizeGB: 64,
@@ -153,7 +165,7 @@ async function createVm(network: Network, name: string, options: VmOptions = {})
       },
       osProfile: {
         computerName: name,
-        adminUsername: 'k0rdent',
+        adminUsername: options.adminUsername ?? 'k0rdent',
         customData: Buffer.from('#cloud-config\npackages: [wireguard]\n').toString('base64'),
         linuxConfiguration: { disablePasswordAuthentication: true },
       },
@@ -350,9 +362,9 @@ describe('deployment through the real clients', () => {
     const network = await createNetwork();
     await createVm(network, 'k0s-worker-1', { deleteOption: 'Detach' });
     const nic = await clients.network.networkInterfaces.get(RG, 'k0s-worker-1-nic');
-    const spec = (priority: string) => ({
+    const spec = (priority: string, vmSize = 'Standard_D2s_v5') => ({
       location: LOCATION,
-      hardwareProfile: { vmSize: 'Standard_B2s' },
+      hardwareProfile: { vmSize },
       priority,
       evictionPolicy: 'Deallocate',
       storageProfile: { osDisk: { createOption: 'FromImage' } },
@@ -363,6 +375,16 @@ describe('deployment through the real clients', () => {
       clients.compute.virtualMachines.createOrUpdate(RG, 'k0s-worker-1', spec('Regular'), arm.pollOptions),
     );
     expect(refused).toMatchObject({ statusCode: 400, code: 'InvalidParameter' });
+    // B-series sizes are not LowPriorityCapable: Azure refuses them as Spot.
+    const bSeries = await rejectionOf(
+      clients.compute.virtualMachines.createOrUpdate(
+        RG,
+        'k0s-worker-1',
+        spec('Spot', 'Standard_B2s'),
+        arm.pollOptions,
+      ),
+    );
+    expect(bSeries).toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
     const spot = await clients.compute.virtualMachines.createOrUpdate(
       RG,
       'k0s-worker-1',
@@ -684,5 +706,147 @@ describe('deletion', () => {
         net.subnets.delete(RG, 'k0rdent-abcd1234-vnet', 'k0rdent-abcd1234-subnet', arm.pollOptions),
       ),
     ).toMatchObject({ statusCode: 400, code: 'InUseSubnetCannotBeDeleted' });
+  });
+});
+
+describe('what a VM placement needs, as ARM checks it', () => {
+  test('resourceSkus.list carries capabilities: LowPriorityCapable, CpuArchitectureType, HyperVGenerations', async () => {
+    const capabilities = new Map<string, Record<string, string>>();
+    for await (const sku of clients.compute.resourceSkus.list({ filter: "location eq 'westus2'" }))
+      capabilities.set(
+        sku.name ?? '',
+        Object.fromEntries(
+          (sku.capabilities ?? []).map((c): [string, string] => [c.name ?? '', c.value ?? '']),
+        ),
+      );
+    expect(capabilities.get('Standard_B2s')).toMatchObject({
+      LowPriorityCapable: 'False',
+      CpuArchitectureType: 'x64',
+    });
+    expect(capabilities.get('Standard_D2ps_v5')).toMatchObject({
+      CpuArchitectureType: 'Arm64',
+      HyperVGenerations: 'V2',
+      LowPriorityCapable: 'True',
+    });
+    expect(capabilities.get('Standard_A2_v2')).toMatchObject({ HyperVGenerations: 'V1' });
+  });
+
+  test('virtualMachineImages: the newest version with $top=1&$orderby=name desc, and its generation and architecture', async () => {
+    const images = clients.compute.virtualMachineImages;
+    const newest = await images.list(LOCATION, 'Debian', 'debian-12', '12-arm64', {
+      top: 1,
+      orderby: 'name desc',
+    });
+    expect(newest.map((v) => v.name)).toEqual(['0.20250601.2']);
+    const image = await images.get(LOCATION, 'Debian', 'debian-12', '12-arm64', '0.20250601.2');
+    expect([image.architecture, image.hyperVGeneration]).toEqual(['Arm64', 'V2']);
+    const gen1 = await images.get(LOCATION, 'Debian', 'debian-12', '12', '0.20250101.1');
+    expect([gen1.architecture, gen1.hyperVGeneration]).toEqual(['x64', 'V1']);
+    expect(await rejectionOf(images.get(LOCATION, 'Debian', 'debian-12', 'nope', '1.0.0'))).toMatchObject({
+      statusCode: 404,
+      code: 'NotFound',
+    });
+  });
+
+  test('a VM is refused when its size cannot boot its image, its image does not exist, or its admin user is reserved', async () => {
+    const network = await createNetwork();
+    const cases: [string, VmOptions, { statusCode: number; code: string }][] = [
+      ['arm-on-x64', { size: 'Standard_D2ps_v5' }, { statusCode: 400, code: 'InvalidParameter' }],
+      ['gen2-on-gen1', { size: 'Standard_A2_v2' }, { statusCode: 400, code: 'BadRequest' }],
+      [
+        'no-image',
+        { image: 'Debian:debian-12:13-gen2:latest' },
+        { statusCode: 400, code: 'PlatformImageNotFound' },
+      ],
+      ['reserved', { adminUsername: 'Admin' }, { statusCode: 400, code: 'InvalidParameter' }],
+    ];
+    for (const [name, options, expected] of cases)
+      expect([name, await rejectionOf(createVm(network, name, options))]).toMatchObject([name, expected]);
+    await createVm(network, 'arm', { size: 'Standard_D2ps_v5', image: 'Debian:debian-12:12-arm64:latest' });
+    await createVm(network, 'gen1', { size: 'Standard_A2_v2', image: 'Debian:debian-12:12:0.20250101.1' });
+    expect(arm.resources({ type: VM_TYPE }).map((r) => r.name)).toEqual(['arm', 'gen1']);
+  });
+
+  test('names longer than Azure allows are refused with InvalidResourceName (a VNet: 64)', async () => {
+    await clients.resources.resourceGroups.createOrUpdate(RG, { location: LOCATION });
+    const error = await rejectionOf(
+      clients.network.virtualNetworks.createOrUpdate(
+        RG,
+        `${'v'.repeat(60)}-vnet`,
+        { location: LOCATION, addressSpace: { addressPrefixes: ['10.0.0.0/16'] } },
+        arm.pollOptions,
+      ),
+    );
+    expect(error).toMatchObject({ statusCode: 400, code: 'InvalidResourceName' });
+    expect(arm.resources({ type: 'Microsoft.Network/virtualNetworks' })).toEqual([]);
+  });
+});
+
+describe('power state and machines', () => {
+  test('deallocate and start are long-running POSTs; the instance view and machines() follow the power state', async () => {
+    const network = await createNetwork();
+    await createVm(network, 'k0s-worker-1');
+    const power = async () =>
+      (await clients.compute.virtualMachines.instanceView(RG, 'k0s-worker-1')).statuses?.find((s) =>
+        s.code?.startsWith('PowerState/'),
+      )?.code;
+    expect(await power()).toBe('PowerState/running');
+    await clients.compute.virtualMachines.deallocate(RG, 'k0s-worker-1', arm.pollOptions);
+    expect(await power()).toBe('PowerState/deallocated');
+    expect(arm.machines().map((m) => [m.name, m.powerState])).toEqual([['k0s-worker-1', 'deallocated']]);
+    await clients.compute.virtualMachines.start(RG, 'k0s-worker-1', arm.pollOptions);
+    expect(await power()).toBe('PowerState/running');
+  });
+
+  test('evicting a Spot VM: Deallocate keeps it deallocated, Delete removes it; a Regular VM cannot be evicted', async () => {
+    const network = await createNetwork();
+    const spot = { size: 'Standard_D2s_v5', priority: 'Spot' } as const;
+    await createVm(network, 'kept', { ...spot, evictionPolicy: 'Deallocate' });
+    await createVm(network, 'gone', { ...spot, evictionPolicy: 'Delete' });
+    await createVm(network, 'regular');
+    await clients.compute.virtualMachines.simulateEviction(RG, 'kept');
+    arm.faults.evictVm('gone', RG);
+    expect(await rejectionOf(clients.compute.virtualMachines.simulateEviction(RG, 'regular'))).toMatchObject({
+      statusCode: 409,
+      code: 'OperationNotAllowed',
+    });
+    expect(arm.machines().map((m) => [m.name, m.powerState])).toEqual([
+      ['kept', 'deallocated'],
+      ['regular', 'running'],
+    ]);
+  });
+
+  test('machines(): a VM created again is a new machine (new vmId) at its addresses; onChange tells every change', async () => {
+    let changes = 0;
+    const stop = arm.onChange(() => (changes += 1));
+    const network = await createNetwork();
+    await createVm(network, 'k0s-worker-1', { deleteOption: 'Detach' });
+    const [first] = arm.machines();
+    expect(first).toMatchObject({ name: 'k0s-worker-1', powerState: 'running', privateIp: '10.0.1.4' });
+    expect(first?.publicIp).toMatch(/^203\.0\.113\./);
+    expect(changes).toBeGreaterThan(5);
+    arm.faults.deleteOutsideByName(VM_TYPE, 'k0s-worker-1', RG);
+    expect(arm.machines()).toEqual([]);
+    const nic = await clients.network.networkInterfaces.get(RG, 'k0s-worker-1-nic');
+    await clients.compute.virtualMachines.createOrUpdate(
+      RG,
+      'k0s-worker-1',
+      {
+        location: LOCATION,
+        zones: ['1'],
+        hardwareProfile: { vmSize: 'Standard_B2s' },
+        storageProfile: {
+          imageReference: imageReference('Debian:debian-12:12-gen2:latest'),
+          osDisk: { createOption: 'FromImage' },
+        },
+        osProfile: { computerName: 'k0s-worker-1', adminUsername: 'k0rdent' },
+        networkProfile: { networkInterfaces: [{ id: nic.id! }] },
+      },
+      arm.pollOptions,
+    );
+    const [second] = arm.machines();
+    expect(second?.vmId).not.toBe(first?.vmId);
+    expect([second?.privateIp, second?.publicIp]).toEqual([first?.privateIp, first?.publicIp]);
+    stop();
   });
 });

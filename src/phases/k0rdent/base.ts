@@ -15,6 +15,18 @@ export interface DeploymentParts {
   readonly names: ResourceNames;
 }
 
+/** SSH to a VM's address as the admin user, with the deployment's key and known_hosts. */
+export function sshTargetOf(parts: DeploymentParts, address: string): SshTarget {
+  return {
+    host: address,
+    port: parts.runtime.sshPort ?? 22,
+    user: parts.config.ssh.username,
+    keyPath: parts.layout.sshPrivateKey().path,
+    knownHostsPath: parts.layout.knownHosts(),
+    connectTimeoutSeconds: parts.config.timeouts.ssh_connect,
+  };
+}
+
 export abstract class K0rdentPhase implements Phase {
   readonly name: string;
   readonly displayName: string;
@@ -60,14 +72,7 @@ export abstract class K0rdentPhase implements Phase {
 
   /** SSH to a VM's address as the admin user, with the deployment's key and known_hosts. */
   protected sshTarget(address: string): SshTarget {
-    return {
-      host: address,
-      port: this.runtime.sshPort ?? 22,
-      user: this.config.ssh.username,
-      keyPath: this.layout.sshPrivateKey().path,
-      knownHostsPath: this.layout.knownHosts(),
-      connectTimeoutSeconds: this.config.timeouts.ssh_connect,
-    };
+    return sshTargetOf(this.deployment, address);
   }
 
   /** Tool options streaming into the phase's output. */

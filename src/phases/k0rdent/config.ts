@@ -14,6 +14,7 @@ import {
   parseYaml,
   type ParsedYaml,
 } from '../../state/yaml-validation.js';
+import { BUILTIN_DEPLOYMENT_ID_RULE, MAX_BUILTIN_DEPLOYMENT_ID_LENGTH } from './azure-names.js';
 import { cidrContains, cidrsOverlap, parseCidr } from './ipv4.js';
 
 /** Config files are hand-written; anything this large is a mistake. */
@@ -76,7 +77,7 @@ const CHART = text(
 );
 const USERNAME = text(
   /^[a-z_][a-z0-9_-]{0,31}$/,
-  'expected a Linux user name (lower-case letters, digits, _ or -), not root',
+  'expected a Linux user name (lower-case letters, digits, _ or -) that Azure does not reserve',
 );
 const URL_RULE = 'expected an https:// URL';
 const httpsUrl = text(/^https:\/\/\S+$/, URL_RULE);
@@ -99,7 +100,11 @@ const MetadataSchema = z.strictObject({
   schema: z.optional(z.string()),
   description: z.optional(z.string()),
   owner: z.optional(z.string()),
-  deployment_id: z.optional(text(DEPLOYMENT_ID_PATTERN, `expected ${DEPLOYMENT_ID_RULE}`)),
+  deployment_id: z.optional(
+    text(DEPLOYMENT_ID_PATTERN, `expected ${DEPLOYMENT_ID_RULE}`).check(
+      z.maxLength(MAX_BUILTIN_DEPLOYMENT_ID_LENGTH, { error: `expected ${BUILTIN_DEPLOYMENT_ID_RULE}` }),
+    ),
+  ),
 });
 
 const AzureSchema = z.strictObject({
@@ -139,10 +144,23 @@ const ClusterSchema = z.strictObject({
   ),
 });
 
+/**
+ * Admin user names a VM create refuses: the "Disallowed values" of `osProfile.adminUsername` in the
+ * Compute API reference (VirtualMachines CreateOrUpdate), compared without regard to case.
+ */
+export const AZURE_RESERVED_ADMIN_USERNAMES: readonly string[] = (
+  'administrator admin user user1 test user2 test1 user3 admin1 1 123 a actuser adm admin2 aspnet ' +
+  'backup console david guest john owner root server sql support support_388945a0 sys test2 test3 user4 user5'
+).split(' ');
+
 const SshSchema = z.strictObject({
   username: z._default(
     USERNAME.check(
-      z.refine((v) => v !== 'root', { error: 'root is not allowed as the admin user on Azure' }),
+      z.refine((v) => !AZURE_RESERVED_ADMIN_USERNAMES.includes(v.toLowerCase()), {
+        error: (issue) =>
+          `${String(issue.input)} is a name Azure reserves and refuses for a VM's admin user ` +
+          '(administrator, admin, user, test, guest, root, sys and others); choose another, e.g. k0rdent',
+      }),
     ),
     'k0rdent',
   ),
@@ -183,11 +201,14 @@ const SoftwareSchema = z.strictObject({
   ),
 });
 
+/** Three handshake initiations (WireGuard's REKEY_TIMEOUT is 5 s). */
+const MIN_HANDSHAKE_WAIT = 15;
+
 const TIMEOUT_DEFAULTS = {
   ssh_connect: 30,
   k0s_install_wait: 30,
   k0rdent_install_wait: 1500,
-  wireguard_connect_wait: 5,
+  wireguard_connect_wait: MIN_HANDSHAKE_WAIT,
   vm_creation_minutes: 10,
   vm_wait_check_interval: 30,
   verification_retries: 3,
@@ -313,6 +334,13 @@ export function validateConfig(value: unknown, source: string, parsed?: ParsedYa
   const notices = Object.entries(RETIRED_KEYS)
     .filter(([key]) => hasKey(value, key))
     .map(([key, why]) => `${source}: ${key} is no longer needed and is ignored (${why})`);
+  const wait = result.data.timeouts.wireguard_connect_wait;
+  if (wait < MIN_HANDSHAKE_WAIT) {
+    notices.push(
+      `${source}: timeouts.wireguard_connect_wait is ${wait} s; WireGuard retries a lost handshake every 5 s, ` +
+        `so one lost packet can fail connect_vpn. ${MIN_HANDSHAKE_WAIT} s or more is safer.`,
+    );
+  }
   const {
     ssh_command: _a,
     cloud_init_timeout: _b,

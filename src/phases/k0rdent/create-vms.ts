@@ -1,9 +1,12 @@
 /**
- * create_vms: a public IP, a NIC and a VM per host, all hosts in parallel. A VM that ends Failed is
- * deleted and created again (at most 3 tries); a VM that exists and Succeeded is left alone, so a
- * re-run after an interruption or a VM deleted outside creates only what is missing. Then every VM
- * must answer SSH with cloud-init done: cloud-init runs `wg-quick@wg0` last and reports an error if
- * it failed, and connect_vpn proves the tunnel itself with a handshake.
+ * create_vms: a public IP, a NIC and a VM per host, all hosts in parallel, once Azure has confirmed it
+ * can run them (vm-offer.ts). A VM that ends Failed is deleted and created again (at most 3 tries); a VM
+ * that exists and Succeeded is left alone — started if it was stopped or deallocated (a Spot eviction) —
+ * so a re-run after an interruption or a VM deleted outside creates only what is missing. Hosts leaving
+ * the configuration leave the k0s cluster before their VMs are deleted (k0s-cluster.ts). A VM created
+ * again has a new host key: its old known_hosts entries go. Then every VM must answer SSH with
+ * cloud-init done: cloud-init runs `wg-quick@wg0` last and reports an error if it failed, and
+ * connect_vpn proves the tunnel itself with a handshake.
  */
 import type { AzureGateway, VmSummary } from '../../azure/gateway.js';
 import { describeAzureError, isFailedOperation } from '../../azure/errors.js';
@@ -17,15 +20,21 @@ import {
   type ValidationResult,
 } from '../phase.js';
 import { K0rdentPhase } from './base.js';
-import { FACT, readVmStates, writeFact, type VmState } from './facts.js';
+import { FACT, readK0sCluster, readPeers, readVmStates, writeFact, type VmState } from './facts.js';
 import { readIfExists } from './files.js';
 import { ensureHostMaterial } from './host-material.js';
+import { removeFromCluster, replacedHosts } from './k0s-cluster.js';
+import { topologyProblems } from './k0s-roles.js';
 import { tool } from './phase-errors.js';
 import { plannedHosts, vmResourceNames, type HostPlan } from './topology.js';
+import { checkVmOffer, parseImage } from './vm-offer.js';
+import { ensureTunnel } from './vpn.js';
 
 export const MAX_PROVISIONING_TRIES = 3;
 const OS_DISK_GB = 64;
 const IN_PROGRESS = new Set(['creating', 'updating', 'migrating', 'starting']);
+/** Power states of a VM that exists but does not run: started again on run. */
+const NOT_RUNNING = new Set(['stopped', 'stopping', 'deallocated', 'deallocating']);
 const HOST_RESOURCE = /^k0s-(controller|worker)(-\d+)?-(nic|pip|osdisk)$/;
 
 export class CreateVms extends K0rdentPhase {
@@ -33,7 +42,12 @@ export class CreateVms extends K0rdentPhase {
     const azure = await this.runtime.azure(context.signal);
     const rg = this.deployment.names.resourceGroup;
     const hosts = plannedHosts(this.config);
-    await this.checkSizes(azure, hosts);
+    const doc = context.state.read();
+    const cluster = readK0sCluster(doc);
+    // The first phase a topology edit runs: an edit k0s cannot follow stops here, before anything changes.
+    const problems = topologyProblems(hosts, cluster);
+    if (problems.length > 0) throw new PhaseConfigurationError(problems.join('; '));
+    await checkVmOffer(azure, this.config, hosts);
     // Hosts a later config adds: their keys and cloud-init are made here (prepare_deployment made
     // those of the first run and keeps them).
     const added = await ensureHostMaterial(context, this.deployment, hosts);
@@ -52,10 +66,17 @@ export class CreateVms extends K0rdentPhase {
       ),
     );
     const created = hosts.filter((_, i) => outcomes[i] === 'created').map((h) => h.name);
+    const started = hosts.filter((_, i) => outcomes[i] === 'started').map((h) => h.name);
     context.output.info(
-      created.length === 0
-        ? `all ${hosts.length} VM(s) exist and Succeeded`
-        : `created ${created.join(', ')}; ${hosts.length - created.length} VM(s) kept`,
+      created.length === 0 && started.length === 0
+        ? `all ${hosts.length} VM(s) exist, Succeeded and run`
+        : [
+            created.length > 0 ? `created ${created.join(', ')}` : '',
+            started.length > 0 ? `started ${started.join(', ')}` : '',
+            `${hosts.length - created.length - started.length} VM(s) kept`,
+          ]
+            .filter(Boolean)
+            .join('; '),
     );
 
     const planned = new Set(hosts.map((h) => h.name.toLowerCase()));
@@ -63,6 +84,11 @@ export class CreateVms extends K0rdentPhase {
       (vm) => !planned.has(vm.name.toLowerCase()) && vm.tags[DEPLOYMENT_TAG] === this.deployment.id,
     );
     if (extra.length > 0) {
+      await this.leaveCluster(
+        context,
+        azure,
+        extra.map((vm) => vm.name),
+      );
       context.output.info(
         `removing VM(s) no longer in the configuration: ${extra.map((vm) => vm.name).join(', ')}`,
       );
@@ -71,28 +97,93 @@ export class CreateVms extends K0rdentPhase {
     }
 
     const states = await this.observe(azure, hosts);
+    await this.forgetRecreated(context, states, new Set(created));
     writeFact(context, FACT.vmStates, states);
-    await this.forgetReplacedHostKeys(
-      context,
-      created.map((name) => states[name]?.public_ip),
-    );
     await this.awaitCloudInit(context, hosts, states);
   }
 
-  /** One list call for the VMs (and one for their public IPs, sent with it). */
+  /**
+   * Hosts of the k0s cluster among the VMs about to be deleted leave it first, or their etcd members
+   * stay behind (two of three controllers gone loses quorum) and their nodes linger NotReady.
+   */
+  private async leaveCluster(context: PhaseContext, azure: AzureGateway, vmNames: readonly string[]) {
+    const doc = context.state.read();
+    const cluster = readK0sCluster(doc);
+    if (!cluster) return;
+    const leaving = vmNames.filter((name) => cluster.hosts[name] !== undefined);
+    if (leaving.length === 0) return;
+    const replaced = new Set(replacedHosts(cluster, readVmStates(doc)));
+    const rg = this.deployment.names.resourceGroup;
+    const status = await Promise.all(leaving.map((name) => azure.getVmStatus(rg, name)));
+    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
+    const options = this.toolOptions(context, env);
+    await ensureTunnel(this.deployment, options);
+    await removeFromCluster(
+      this.deployment,
+      context,
+      cluster,
+      leaving.map((name, i) => {
+        const vm = status[i];
+        const same = vm?.vmId !== undefined && vm.vmId === cluster.hosts[name]?.vm_id;
+        return { name, reachable: same && vm.powerState === 'running' && !replaced.has(name) };
+      }),
+      replaced,
+      options,
+    );
+  }
+
+  /**
+   * A VM created in this run, or created again outside it (its id changed), is a new machine with a new
+   * host key at addresses we may have trusted before (the same WireGuard address, a public IP Azure
+   * hands out again): its entries leave the known_hosts file, or SSH and k0sctl refuse it ("REMOTE HOST
+   * IDENTIFICATION HAS CHANGED").
+   */
+  private async forgetRecreated(
+    context: PhaseContext,
+    states: Readonly<Record<string, VmState>>,
+    created: ReadonlySet<string>,
+  ) {
+    const doc = context.state.read();
+    const recorded = readVmStates(doc);
+    const peers = readPeers(doc);
+    const addresses: string[] = [];
+    for (const [host, state] of Object.entries(states)) {
+      const before = recorded[host];
+      const changed = before?.vm_id !== undefined && before.vm_id !== state.vm_id;
+      if (!created.has(host) && !changed) continue;
+      for (const address of [before?.public_ip, state.public_ip, peers[host]?.ip])
+        if (address) addresses.push(address);
+    }
+    if (addresses.length === 0) return;
+    const unique = [...new Set(addresses)];
+    const removed = await forgetHostKeys(this.layout.knownHosts(), unique, this.runtime.sshPort ?? 22);
+    if (removed > 0) context.output.info(`forgot the old host keys of re-created VMs (${unique.join(', ')})`);
+  }
+
+  /**
+   * One request per VM (its power state needs the instance view, which the group-wide list cannot
+   * expand) and one for the public IPs, all sent at once.
+   */
   async validate(context: PhaseContext): Promise<ValidationResult> {
     const azure = await this.runtime.azure(context.signal);
     const rg = this.deployment.names.resourceGroup;
-    const [vms, ips] = await Promise.all([azure.listVms(rg), azure.listPublicIps(rg).catch(() => undefined)]);
-    if (!vms) return { ok: false, evidence: `resource group ${rg} does not exist` };
     const hosts = plannedHosts(this.config);
-    const byName = new Map(vms.map((vm) => [vm.name.toLowerCase(), vm]));
+    const [vms, ips] = await Promise.all([
+      Promise.all(hosts.map((host) => azure.getVmStatus(rg, host.name))),
+      azure.listPublicIps(rg).catch(() => undefined),
+    ]);
     const recorded = readVmStates(context.state.read());
     const problems: string[] = [];
-    for (const host of hosts) {
-      const vm = byName.get(host.name.toLowerCase());
+    for (const [i, host] of hosts.entries()) {
+      const vm = vms[i];
       if (!vm) problems.push(`${host.name} missing`);
       else if (vm.provisioningState !== 'Succeeded') problems.push(`${host.name} is ${vm.provisioningState}`);
+      else if (vm.powerState !== 'running')
+        problems.push(
+          `${host.name} is ${vm.powerState ?? 'in an unknown power state'}${vm.powerState === 'deallocated' ? ' (a Spot eviction, or stopped in the portal)' : ''}`,
+        );
+      else if (recorded[host.name]?.vm_id !== undefined && vm.vmId !== recorded[host.name]?.vm_id)
+        problems.push(`${host.name} was created again outside this deployment (its VM id changed)`);
       const address = ips?.find((ip) => ip.name === vmResourceNames(host.name).publicIp)?.address;
       if (vm && ips && address !== recorded[host.name]?.public_ip) {
         problems.push(
@@ -103,7 +194,7 @@ export class CreateVms extends K0rdentPhase {
     return problems.length === 0
       ? {
           ok: true,
-          evidence: `${hosts.length}/${hosts.length} VMs exist and Succeeded with their recorded public IPs`,
+          evidence: `${hosts.length}/${hosts.length} VMs exist and Succeeded, run, and have their recorded public IPs`,
         }
       : { ok: false, evidence: problems.join('; ') };
   }
@@ -124,26 +215,8 @@ export class CreateVms extends K0rdentPhase {
     }
     await forgetAllHostKeys(this.layout.knownHosts());
     writeFact(context, FACT.vmStates, {});
-  }
-
-  /** One request for the location's VM sizes: a size or zone not on offer is a configuration error. */
-  private async checkSizes(azure: AzureGateway, hosts: readonly HostPlan[]): Promise<void> {
-    const location = this.config.azure.location;
-    const offered = await azure.vmSkus(location);
-    if (offered.size === 0) return;
-    const problems = new Set<string>();
-    for (const host of hosts) {
-      const key = host.role === 'controller' ? 'vm_sizing.controller.size' : 'vm_sizing.worker.size';
-      const zonesKey = host.role === 'controller' ? 'cluster.controllers.zones' : 'cluster.workers.zones';
-      const sku = offered.get(host.size.toLowerCase());
-      if (!sku) problems.add(`${key}: ${host.size} is not offered in ${location}`);
-      else if (!sku.zones.has(host.zone)) {
-        problems.add(
-          `${zonesKey}: ${host.size} is not available in zone ${host.zone} of ${location} (available: ${[...sku.zones].sort().join(', ') || 'none'})`,
-        );
-      }
-    }
-    if (problems.size > 0) throw new PhaseConfigurationError([...problems].join('; '));
+    // Whatever k0s ran on them went with them.
+    writeFact(context, FACT.k0sCluster, null);
   }
 
   private async ensureVm(
@@ -152,7 +225,7 @@ export class CreateVms extends K0rdentPhase {
     host: HostPlan,
     found: VmSummary | undefined,
     sshPublicKey: string,
-  ): Promise<'kept' | 'created'> {
+  ): Promise<'kept' | 'created' | 'started'> {
     const rg = this.deployment.names.resourceGroup;
     let vm = found;
     let lastError = '';
@@ -162,8 +235,15 @@ export class CreateVms extends K0rdentPhase {
         continue;
       }
       if (vm?.provisioningState === 'Succeeded') {
-        if (tries === 0) this.warnIfResized(context, host, vm);
-        return tries === 0 ? 'kept' : 'created';
+        if (tries > 0) return 'created';
+        this.warnIfResized(context, host, vm);
+        const power = (await azure.getVmStatus(rg, host.name))?.powerState;
+        if (power === undefined || !NOT_RUNNING.has(power)) return 'kept';
+        context.output.info(
+          `${host.name} is ${power} (a Spot eviction, or stopped in the portal): starting it`,
+        );
+        await azure.startVm(rg, host.name);
+        return 'started';
       }
       if (tries >= MAX_PROVISIONING_TRIES) {
         throw new TransientPhaseError(
@@ -229,7 +309,7 @@ export class CreateVms extends K0rdentPhase {
     );
     const ip = await azure.createPublicIp(rg, names.publicIp, location, host.zone, tags);
     const nic = await azure.createNic(rg, { name: names.nic, location, subnetId, publicIpId: ip.id }, tags);
-    const [publisher = '', offer = '', sku = '', version = ''] = this.config.azure.vm_image.split(':');
+    const image = parseImage(this.config.azure.vm_image);
     context.output.info(
       `creating ${host.name} (${host.size}, zone ${host.zone}, ${this.config.azure.vm_priority})`,
     );
@@ -238,7 +318,7 @@ export class CreateVms extends K0rdentPhase {
       location,
       zone: host.zone,
       size: host.size,
-      image: { publisher, offer, sku, version },
+      image,
       priority: this.config.azure.vm_priority,
       evictionPolicy: this.config.azure.eviction_policy,
       adminUser: this.config.ssh.username,
@@ -273,14 +353,20 @@ export class CreateVms extends K0rdentPhase {
   /** Addresses of every VM: one list of public IPs and one of NICs. */
   private async observe(azure: AzureGateway, hosts: readonly HostPlan[]): Promise<Record<string, VmState>> {
     const rg = this.deployment.names.resourceGroup;
-    const [ips, nics] = await Promise.all([azure.listPublicIps(rg), azure.listNics(rg)]);
+    const [ips, nics, vms] = await Promise.all([
+      azure.listPublicIps(rg),
+      azure.listNics(rg),
+      azure.listVms(rg),
+    ]);
     const now = new Date(this.runtime.now()).toISOString();
     const states: Record<string, VmState> = {};
     for (const host of hosts) {
       const names = vmResourceNames(host.name);
       const publicIp = ips.find((ip) => ip.name === names.publicIp)?.address;
       const privateIp = nics.find((nic) => nic.name === names.nic)?.privateAddress;
+      const vmId = vms?.find((vm) => vm.name.toLowerCase() === host.name.toLowerCase())?.vmId;
       states[host.name] = {
+        ...(vmId ? { vm_id: vmId } : {}),
         state: 'Succeeded',
         zone: host.zone,
         size: host.size,
@@ -290,21 +376,6 @@ export class CreateVms extends K0rdentPhase {
       };
     }
     return states;
-  }
-
-  /**
-   * A VM made anew may have an address an earlier VM of this deployment had (Azure hands released
-   * addresses out again): its host key is the new VM's to introduce, not a sign of an attack.
-   */
-  private async forgetReplacedHostKeys(
-    context: PhaseContext,
-    addresses: readonly (string | undefined)[],
-  ): Promise<void> {
-    const known = [...new Set(addresses.filter((a): a is string => a !== undefined))];
-    if (known.length === 0) return;
-    const forgotten = await forgetHostKeys(this.layout.knownHosts(), known, this.runtime.sshPort ?? 22);
-    if (forgotten > 0)
-      context.output.info(`forgot ${forgotten} host key(s) of VMs that were replaced (${known.join(', ')})`);
   }
 
   /**

@@ -9,6 +9,7 @@ import { PhaseGraph } from '../../graph/dag.js';
 import { K0RDENT_CATALOGUE, type CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import type { StateDocument } from '../../state/schema.js';
 import type { Deployment, Phase } from '../phase.js';
+import { BUILTIN_DEPLOYMENT_ID_RULE, derivedNameProblems } from './azure-names.js';
 import type { DeploymentParts } from './base.js';
 import { DEFAULT_CONFIG_FILES, readConfigFile, validateConfig, type LoadedConfig } from './config.js';
 import { CreateVms } from './create-vms.js';
@@ -40,6 +41,14 @@ const IMPLEMENTATIONS: Record<string, new (parts: DeploymentParts, entry: Catalo
 };
 
 export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): Deployment {
+  // Whatever named the id (the config, an action input, the state), Azure must accept what it derives.
+  const tooLong = derivedNameProblems(id);
+  if (tooLong.length > 0) {
+    throw new UserError(
+      `deployment id ${id} is too long for the built-in deployment: ${tooLong.join('; ')}. ` +
+        `Use an id of ${BUILTIN_DEPLOYMENT_ID_RULE}.`,
+    );
+  }
   const parts: DeploymentParts = {
     id,
     config: loaded.config,

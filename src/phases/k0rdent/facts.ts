@@ -18,6 +18,8 @@ const PeerSchema = z.looseObject({
 export type Peer = z.infer<typeof PeerSchema>;
 
 const VmStateSchema = z.looseObject({
+  /** Azure's id of the VM: a different one means the VM was created again (a new machine). */
+  vm_id: z.optional(z.string()),
   public_ip: z.optional(z.string()),
   private_ip: z.optional(z.string()),
   state: z.optional(z.string()),
@@ -27,10 +29,30 @@ const VmStateSchema = z.looseObject({
 });
 export type VmState = z.infer<typeof VmStateSchema>;
 
+const K0sHostSchema = z.looseObject({
+  role: z.enum(['controller', 'controller+worker', 'worker']),
+  no_taints: z.optional(z.boolean()),
+  /** The WireGuard address k0sctl reaches it at. */
+  address: z.string(),
+  /** The VNet address: its etcd peer address, for a controller. */
+  private_ip: z.optional(z.string()),
+  /** The VM k0s was installed on (see VmState.vm_id). */
+  vm_id: z.optional(z.string()),
+});
+export type K0sHost = z.infer<typeof K0sHostSchema>;
+
+const K0sClusterSchema = z.looseObject({
+  version: z.string(),
+  hosts: z.record(z.string(), K0sHostSchema),
+});
+/** The k0s cluster as install_k0s last applied it: what runs where, with which role. */
+export type K0sCluster = z.infer<typeof K0sClusterSchema>;
+
 export const FACT = {
   wireguardPort: 'wireguard_port',
   peers: 'wireguard_peers',
   vmStates: 'vm_states',
+  k0sCluster: 'k0s_cluster',
 } as const;
 
 function read<S extends z.ZodMiniType>(doc: StateDocument, key: string, schema: S): z.infer<S> | undefined {
@@ -46,6 +68,10 @@ export function readPeers(doc: StateDocument): Record<string, Peer> {
 
 export function readVmStates(doc: StateDocument): Record<string, VmState> {
   return read(doc, FACT.vmStates, z.record(z.string(), VmStateSchema)) ?? {};
+}
+
+export function readK0sCluster(doc: StateDocument): K0sCluster | undefined {
+  return read(doc, FACT.k0sCluster, K0sClusterSchema);
 }
 
 export function readWireguardPort(doc: StateDocument): number | undefined {

@@ -1,7 +1,9 @@
 /**
  * install_k0s: `k0sctl.yaml` from the recorded hosts, `k0sctl apply` (idempotent), the admin
  * kubeconfig fetched over SSH from the first controller with retries (a sensitive artifact, pointed
- * at the API over the tunnel), then every node Ready.
+ * at the API over the tunnel), then every host that runs a kubelet a Ready node — a `controller` runs
+ * none and never appears in `kubectl get nodes`. Roles follow k0s-roles.ts; the cluster as applied is
+ * recorded (fact `k0s_cluster`) so that later edits keep what k0s cannot change.
  */
 import { existsSync } from 'node:fs';
 import { registerSecret } from '../../secrets.js';
@@ -16,21 +18,41 @@ import {
   type ValidationResult,
 } from '../phase.js';
 import { K0rdentPhase } from './base.js';
-import { readPeers, readVmStates } from './facts.js';
+import { FACT, readK0sCluster, readPeers, readVmStates, writeFact, type K0sHost } from './facts.js';
 import { artifactIntact, removeArtifactFile, writeArtifact } from './files.js';
+import { clusterGone, evictReplacedControllers, k0sctlEnv, replacedHosts } from './k0s-cluster.js';
+import { keptRoles, placements, runsKubelet, topologyProblems, type K0sPlacement } from './k0s-roles.js';
 import { renderK0sctlConfig } from './k0sctl-config.js';
 import { kubeconfigForHub, KubeconfigError } from './kubeconfig.js';
 import { asPhaseError, tool } from './phase-errors.js';
-import { k0sRole, plannedHosts } from './topology.js';
+import { plannedHosts } from './topology.js';
 import { ensureTunnel } from './vpn.js';
 
 export class InstallK0s extends K0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
     const env = await this.runtime.toolEnv((m) => context.output.warn(m));
     const options = this.toolOptions(context, env);
+    const doc = context.state.read();
+    let cluster = readK0sCluster(doc);
+    if (cluster && clusterGone(cluster, readVmStates(doc))) {
+      context.output.info('every VM of the recorded k0s cluster was created again: installing a new cluster');
+      writeFact(context, FACT.k0sCluster, null);
+      cluster = undefined;
+    }
+    const hosts = plannedHosts(this.config);
+    const problems = topologyProblems(hosts, cluster);
+    if (problems.length > 0) throw new PhaseConfigurationError(problems.join('; '));
+    for (const kept of keptRoles(hosts, cluster)) context.output.info(kept);
+
     await ensureTunnel(this.deployment, options);
-    const configFile = await this.writeK0sctlConfig(context);
-    await tool(() => k0sctlApply(configFile, options));
+    if (cluster) {
+      const replaced = new Set(replacedHosts(cluster, readVmStates(doc)));
+      await evictReplacedControllers(this.deployment, context, cluster, replaced, options);
+    }
+    const roles = placements(hosts, cluster);
+    const configFile = await this.writeK0sctlConfig(context, roles);
+    await tool(() => k0sctlApply(configFile, { ...options, env: k0sctlEnv(this.deployment, env) }));
+    this.recordCluster(context, roles);
 
     const kubeconfig = this.layout.kubeconfig();
     await writeArtifact(context, {
@@ -41,7 +63,7 @@ export class InstallK0s extends K0rdentPhase {
 
     const deadline = this.runtime.now() + this.config.timeouts.k0s_install_wait * 1000;
     for (;;) {
-      const notReady = await this.nodesNotReady(kubeconfig.path, options).catch((error: unknown) => {
+      const notReady = await this.nodesNotReady(kubeconfig.path, roles, options).catch((error: unknown) => {
         if (error instanceof ToolNotFoundError) throw asPhaseError(error);
         return [`API server did not answer (${(error as Error).message})`];
       });
@@ -54,18 +76,20 @@ export class InstallK0s extends K0rdentPhase {
       await this.runtime.sleep(this.runtime.timing?.checkIntervalMs ?? 5_000, context.signal);
     }
     context.output.info(
-      `k0s ${this.config.software.k0s.version} running on ${plannedHosts(this.config).length} node(s), all Ready`,
+      `k0s ${this.config.software.k0s.version} running on ${hosts.length} host(s): ${describe(roles)}`,
     );
   }
 
   async validate(context: PhaseContext): Promise<ValidationResult> {
     const kubeconfig = this.layout.kubeconfig();
-    const intact = await artifactIntact(context.state.read(), kubeconfig.name);
+    const doc = context.state.read();
+    const intact = await artifactIntact(doc, kubeconfig.name);
     if (!intact.ok) return { ok: false, evidence: intact.detail };
+    const roles = placements(plannedHosts(this.config), readK0sCluster(doc));
     const env = await this.runtime.toolEnv((m) => context.output.warn(m));
     let notReady: string[];
     try {
-      notReady = await this.nodesNotReady(kubeconfig.path, { env, signal: context.signal });
+      notReady = await this.nodesNotReady(kubeconfig.path, roles, { env, signal: context.signal });
     } catch (error) {
       if (error instanceof ToolNotFoundError) throw asPhaseError(error);
       return {
@@ -74,10 +98,7 @@ export class InstallK0s extends K0rdentPhase {
       };
     }
     return notReady.length === 0
-      ? {
-          ok: true,
-          evidence: `the API server answers and all ${plannedHosts(this.config).length} nodes are Ready`,
-        }
+      ? { ok: true, evidence: `the API server answers; ${describe(roles)}` }
       : { ok: false, evidence: notReady.join(', ') };
   }
 
@@ -87,8 +108,12 @@ export class InstallK0s extends K0rdentPhase {
     await ensureTunnel(this.deployment, options);
     const configFile = existsSync(this.layout.k0sctlConfig().path)
       ? this.layout.k0sctlConfig().path
-      : await this.writeK0sctlConfig(context);
-    await tool(() => k0sctlReset(configFile, options));
+      : await this.writeK0sctlConfig(
+          context,
+          placements(plannedHosts(this.config), readK0sCluster(context.state.read())),
+        );
+    await tool(() => k0sctlReset(configFile, { ...options, env: k0sctlEnv(this.deployment, env) }));
+    writeFact(context, FACT.k0sCluster, null);
     const kubeconfig = this.layout.kubeconfig();
     await removeArtifactFile(context, kubeconfig.name, kubeconfig.path);
   }
@@ -146,11 +171,13 @@ export class InstallK0s extends K0rdentPhase {
     }
   }
 
-  private async writeK0sctlConfig(context: PhaseContext): Promise<string> {
+  private async writeK0sctlConfig(
+    context: PhaseContext,
+    roles: ReadonlyMap<string, K0sPlacement>,
+  ): Promise<string> {
     const doc = context.state.read();
     const peers = readPeers(doc);
     const vms = readVmStates(doc);
-    const hosts = plannedHosts(this.config);
     const file = this.layout.k0sctlConfig();
     const content = renderK0sctlConfig({
       clusterName: this.deployment.id,
@@ -158,16 +185,18 @@ export class InstallK0s extends K0rdentPhase {
       sshUser: this.config.ssh.username,
       sshPort: this.runtime.sshPort ?? 22,
       sshKeyPath: this.layout.sshPrivateKey().path,
-      hosts: hosts.map((host) => {
+      hosts: plannedHosts(this.config).map((host) => {
         const address = peers[host.name]?.ip;
         if (!address)
           throw new PhaseConfigurationError(
             `no WireGuard address recorded for ${host.name}: run prepare_deployment again`,
           );
         const privateAddress = vms[host.name]?.private_ip;
+        const placement = roles.get(host.name);
         return {
           name: host.name,
-          role: k0sRole(host, hosts),
+          role: placement?.role ?? 'worker',
+          noTaints: placement?.noTaints === true,
           wireguardAddress: address,
           ...(privateAddress ? { privateAddress } : {}),
         };
@@ -177,14 +206,44 @@ export class InstallK0s extends K0rdentPhase {
     return file.path;
   }
 
+  /** What now runs where, with the VM each host runs on: what later edits must respect. */
+  private recordCluster(context: PhaseContext, roles: ReadonlyMap<string, K0sPlacement>): void {
+    const doc = context.state.read();
+    const peers = readPeers(doc);
+    const vms = readVmStates(doc);
+    const hosts: Record<string, K0sHost> = {};
+    for (const host of plannedHosts(this.config)) {
+      const placement = roles.get(host.name);
+      const vm = vms[host.name];
+      hosts[host.name] = {
+        role: placement?.role ?? 'worker',
+        no_taints: placement?.noTaints === true,
+        address: peers[host.name]?.ip ?? '',
+        ...(vm?.private_ip ? { private_ip: vm.private_ip } : {}),
+        ...(vm?.vm_id ? { vm_id: vm.vm_id } : {}),
+      };
+    }
+    writeFact(context, FACT.k0sCluster, { version: this.config.software.k0s.version, hosts });
+  }
+
+  /** Hosts that run a kubelet and are not a Ready node; controllers run none and are not nodes. */
   private async nodesNotReady(
     kubeconfig: string,
+    roles: ReadonlyMap<string, K0sPlacement>,
     options: { env: Readonly<Record<string, string | undefined>>; signal: AbortSignal },
   ): Promise<string[]> {
     const nodes = await kubectlNodes(kubeconfig, options);
     const byName = new Map(nodes.map((n) => [n.name, n.ready]));
     return plannedHosts(this.config)
+      .filter((host) => runsKubelet(roles.get(host.name)?.role ?? 'worker'))
       .filter((host) => byName.get(host.name) !== true)
       .map((host) => `${host.name} ${byName.has(host.name) ? 'not Ready' : 'not a node'}`);
   }
+}
+
+function describe(roles: ReadonlyMap<string, K0sPlacement>): string {
+  const all = [...roles.values()];
+  const nodes = all.filter((p) => runsKubelet(p.role)).length;
+  const controlOnly = all.length - nodes;
+  return `all ${nodes} node(s) Ready${controlOnly > 0 ? `; ${controlOnly} controller(s) run no kubelet and are not nodes` : ''}`;
 }

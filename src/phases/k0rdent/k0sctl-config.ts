@@ -3,12 +3,17 @@
  * as the private address k0s talks on. Pure.
  */
 import { dump } from 'js-yaml';
+import type { K0sRole } from './k0s-roles.js';
 
 export interface K0sctlHost {
   readonly name: string;
-  readonly role: 'controller' | 'controller+worker' | 'worker';
+  readonly role: K0sRole;
   readonly wireguardAddress: string;
   readonly privateAddress?: string;
+  /** controller+worker only: no control-plane taint (k0sctl refuses it on other roles). */
+  readonly noTaints?: boolean;
+  /** Remove the host from the cluster: drain, delete its node, leave etcd, reset k0s (k0sctl `reset: true`). */
+  readonly reset?: boolean;
 }
 
 export interface K0sctlInput {
@@ -37,6 +42,8 @@ export function renderK0sctlConfig(input: K0sctlInput): string {
         },
         ...(host.privateAddress ? { privateAddress: host.privateAddress } : {}),
         hostname: host.name,
+        ...(host.noTaints && host.role === 'controller+worker' ? { noTaints: true } : {}),
+        ...(host.reset ? { reset: true } : {}),
       })),
       k0s: {
         version: input.k0sVersion,

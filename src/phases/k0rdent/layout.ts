@@ -60,6 +60,11 @@ export class Layout {
     return { name: 'k0sctl_config', path: join(this.workDir, 'k0sctl', 'k0sctl.yaml') };
   }
 
+  /** A transient k0sctl.yaml that removes hosts from the cluster (hosts with `reset: true`). */
+  k0sctlRemovalConfig(): string {
+    return join(this.workDir, 'k0sctl', 'k0sctl-remove.yaml');
+  }
+
   kubeconfig(): { name: string; path: string } {
     return { name: 'kubeconfig', path: join(this.workDir, 'secrets', 'kubeconfig') };
   }

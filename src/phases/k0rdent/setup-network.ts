@@ -1,6 +1,7 @@
 /**
  * setup_network: the resource group, the NSG (WireGuard UDP port and SSH), the VNet with its subnet
- * bound to the NSG, and the Azure SSH public key resource. Every PUT is idempotent.
+ * bound to the NSG, and the Azure SSH public key resource — once Azure has confirmed it can run the
+ * configured VMs (vm-offer.ts), so a bad size or image creates nothing. Every PUT is idempotent.
  */
 import type { SecurityRule } from '@azure/arm-network';
 import { ownershipTags } from '../../azure/tags.js';
@@ -9,6 +10,8 @@ import { PhaseConfigurationError } from '../phase.js';
 import { K0rdentPhase } from './base.js';
 import { readWireguardPort } from './facts.js';
 import { readIfExists } from './files.js';
+import { plannedHosts } from './topology.js';
+import { checkVmOffer } from './vm-offer.js';
 
 export function securityRules(wireguardPort: number): SecurityRule[] {
   const rule = (name: string, protocol: 'Udp' | 'Tcp', port: string, priority: number): SecurityRule => ({
@@ -33,6 +36,9 @@ export class SetupNetwork extends K0rdentPhase {
     const tags = ownershipTags(this.deployment.id, this.config.metadata.owner, this.runtime.env);
     const publicKey = await this.sshPublicKey();
     const port = this.port(context);
+    // Sizes, zones, Spot and the image are settled before the first resource exists (create_vms asks
+    // again, as sizes may change later without this phase running).
+    await checkVmOffer(azure, this.config, plannedHosts(this.config));
 
     await azure.ensureResourceGroup(names.resourceGroup, location, tags);
     context.output.info(`resource group ${names.resourceGroup} in ${location}`);

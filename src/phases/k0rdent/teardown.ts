@@ -62,6 +62,7 @@ export async function fastDestroy(
     context.state.update((d, stamp) => removeArtifact(d, name, stamp, 'resource group deleted'));
   }
   let reset: string[] = [];
+  context.state.update((d, stamp) => setFact(d, FACT.k0sCluster, null, stamp, 'install_k0s'));
   context.state.update((d, stamp) => {
     const result = resetFrom(
       setFact(d, FACT.vmStates, {}, stamp, 'create_vms'),

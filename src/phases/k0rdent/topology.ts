@@ -2,6 +2,7 @@
  * What a configuration asks for: the hosts (names, roles, zones, sizes), the Azure resource names of
  * a deployment, and WireGuard addresses that stay put once given. Pure.
  */
+import { DERIVED_NAMES } from './azure-names.js';
 import type { K0rdentConfig } from './config.js';
 import { hostAddress, parseCidr } from './ipv4.js';
 
@@ -45,14 +46,10 @@ export interface ResourceNames {
   readonly sshKey: string;
 }
 
+/** Lengths are checked where the deployment is built (azure-names.ts). */
 export function resourceNames(deploymentId: string): ResourceNames {
-  return {
-    resourceGroup: `${deploymentId}-resgrp`,
-    vnet: `${deploymentId}-vnet`,
-    subnet: `${deploymentId}-subnet`,
-    nsg: `${deploymentId}-nsg`,
-    sshKey: `${deploymentId}-admin`,
-  };
+  const names = Object.fromEntries(DERIVED_NAMES.map((n) => [n.key, `${deploymentId}${n.suffix}`]));
+  return names as unknown as ResourceNames;
 }
 
 export interface VmResourceNames {
@@ -123,15 +120,4 @@ export function assignAddresses(
     used.add(ip);
   }
   return result;
-}
-
-/** k0s roles: a lone controller also runs workloads, as do controllers of a cluster without workers. */
-export function k0sRole(
-  host: HostPlan,
-  hosts: readonly HostPlan[],
-): 'controller' | 'controller+worker' | 'worker' {
-  if (host.role === 'worker') return 'worker';
-  const controllers = hosts.filter((h) => h.role === 'controller').length;
-  const workers = hosts.length - controllers;
-  return controllers === 1 || workers === 0 ? 'controller+worker' : 'controller';
 }

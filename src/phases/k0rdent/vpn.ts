@@ -94,7 +94,8 @@ export class ConnectVpn extends K0rdentPhase {
       if (await ensureWireguardTools(options)) context.output.info('installed wireguard-tools');
       if ((await wgLatestHandshakes(this.layout.interfaceName, options)) !== undefined)
         await wgQuickDown(config, options);
-      // Before `up`: the first handshake can complete while wg-quick is still setting routes.
+      // The first handshakes complete while wg-quick is still setting up addresses and routes: a clock
+      // read after it returns can be a second later than they are, and would call them stale.
       started = Math.floor(this.runtime.now() / 1000);
       await wgQuickUp(config, options);
     });

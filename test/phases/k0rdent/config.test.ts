@@ -33,7 +33,12 @@ test('a config written for the bash project is accepted unchanged; retired keys 
     'k0s-worker-2@2',
     'k0s-worker-3@3',
   ]);
-  expect(loaded.notices).toHaveLength(3);
+  expect(loaded.notices).toHaveLength(4);
+  // The bash project waited 5 s for handshakes: kept, with the reason to wait longer.
+  expect(loaded.config.timeouts.wireguard_connect_wait).toBe(5);
+  expect(loaded.notices.join('\n')).toMatch(
+    /timeouts\.wireguard_connect_wait is 5 s; WireGuard retries a lost handshake every 5 s.*15 s or more/,
+  );
   expect(loaded.notices.join('\n')).toMatch(/timeouts\.ssh_command is no longer needed and is ignored/);
   expect('ssh_command' in loaded.config.timeouts).toBe(false);
 });
@@ -73,7 +78,7 @@ test('every problem is reported at once, with line, key path and what is allowed
   );
   expect(message).toContain('cluster.workers.count: expected a whole number from 0 to 50');
   expect(message).toContain('cluster.workers.zones[0]: expected an availability zone: 1, 2 or 3');
-  expect(message).toContain('ssh.username: root is not allowed');
+  expect(message).toContain('ssh.username: root is a name Azure reserves');
 });
 
 test('relations between keys: subnet inside the VNet, WireGuard network outside it and large enough', () => {
@@ -114,4 +119,29 @@ test('phase inputs are the config keys each phase reads: a worker count changes 
   const [two, three] = [inputs(2), inputs(3)];
   const changed = Object.keys(two).filter((name) => two[name] !== three[name]);
   expect(changed).toEqual(['create_vms', 'install_k0s']);
+});
+
+test('admin user names Azure reserves are refused, whatever their case, with what to choose instead', () => {
+  for (const name of ['admin', 'user', 'test', 'guest', 'sys', 'administrator', 'support', 'owner', 'adm']) {
+    expect(problems(`ssh:\n  username: ${name}\n`)).toContain(
+      `ssh.username: ${name} is a name Azure reserves and refuses for a VM's admin user`,
+    );
+  }
+  expect(problems('ssh:\n  username: Admin\n')).toContain('ssh.username: expected a Linux user name');
+  expect(parseConfig('ssh:\n  username: azureadmin\n', 'k.yaml').config.ssh.username).toBe('azureadmin');
+});
+
+test('a pinned deployment id must leave room for the names Azure derives from it (<id>-vnet ≤ 64)', () => {
+  const id = (length: number) => `k0rdent-${'x'.repeat(length - 8)}`;
+  expect(parseConfig(`metadata:\n  deployment_id: ${id(59)}\n`, 'k.yaml').config.metadata.deployment_id).toBe(
+    id(59),
+  );
+  expect(problems(`metadata:\n  deployment_id: ${id(60)}\n`)).toContain(
+    'metadata.deployment_id: expected at most 59 characters for the built-in deployment',
+  );
+  // However the id arrives (an action input, the state), the deployment is not built with it.
+  const runtime = productionRuntime(validateConfig({}, 'x').config, { workDir: '/tmp/unused' });
+  expect(() => buildK0rdentDeployment({ id: id(63), loaded: validateConfig({}, 'x'), runtime })).toThrow(
+    /the virtual network name k0rdent-x+-vnet is 68 characters; Azure allows 64/,
+  );
 });

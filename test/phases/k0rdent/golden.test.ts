@@ -8,7 +8,8 @@ import { renderCloudInit } from '../../../src/phases/k0rdent/cloud-init.js';
 import { validateConfig } from '../../../src/phases/k0rdent/config.js';
 import { renderHubConfig } from '../../../src/phases/k0rdent/hub-config.js';
 import { renderK0sctlConfig } from '../../../src/phases/k0rdent/k0sctl-config.js';
-import { assignAddresses, hubAddress, k0sRole, plannedHosts } from '../../../src/phases/k0rdent/topology.js';
+import { freshPlacement } from '../../../src/phases/k0rdent/k0s-roles.js';
+import { assignAddresses, hubAddress, plannedHosts } from '../../../src/phases/k0rdent/topology.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/k0rdent/', import.meta.url));
 const HOST_KEY = 'aGVsbG8taG9zdC1wcml2YXRlLWtleS0wMDAwMDAwMDA=';
@@ -56,7 +57,7 @@ test('k0sctl.yaml of 3 controllers + 2 workers: hosts by WireGuard address, cont
       sshKeyPath: '/work/state/secrets/ssh/k0rdent-ab12cd34-ssh-key',
       hosts: hosts.map((host, i) => ({
         name: host.name,
-        role: k0sRole(host, hosts),
+        ...freshPlacement(host, hosts),
         wireguardAddress: addresses[host.name] ?? '',
         privateAddress: `10.0.1.${4 + i}`,
       })),
@@ -64,12 +65,22 @@ test('k0sctl.yaml of 3 controllers + 2 workers: hosts by WireGuard address, cont
   );
 });
 
-test('a lone controller also runs workloads', () => {
-  const single = validateConfig({}, 'golden').config;
-  const singleHosts = plannedHosts(single);
-  expect(singleHosts.map((h) => [h.name, k0sRole(h, singleHosts)])).toEqual([
-    ['k0s-controller', 'controller+worker'],
-    ['k0s-worker-1', 'worker'],
+test('a lone controller also runs workloads; controllers of a cluster without workers do, untainted', () => {
+  const roles = (cluster: Record<string, unknown>) => {
+    const planned = plannedHosts(validateConfig({ cluster }, 'golden').config);
+    return planned.map((h) => [h.name, freshPlacement(h, planned)]);
+  };
+  expect(roles({})).toEqual([
+    ['k0s-controller', { role: 'controller+worker', noTaints: false }],
+    ['k0s-worker-1', { role: 'worker', noTaints: false }],
+  ]);
+  expect(roles({ controllers: { count: 3 }, workers: { count: 0 } })).toEqual([
+    ['k0s-controller', { role: 'controller+worker', noTaints: true }],
+    ['k0s-controller-2', { role: 'controller+worker', noTaints: true }],
+    ['k0s-controller-3', { role: 'controller+worker', noTaints: true }],
+  ]);
+  expect(roles({ controllers: { count: 1 }, workers: { count: 0 } })).toEqual([
+    ['k0s-controller', { role: 'controller+worker', noTaints: true }],
   ]);
 });
 

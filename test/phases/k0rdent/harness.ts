@@ -2,7 +2,7 @@
  * Scenarios through the engine with real peers: the fake ARM server (HTTPS, the real @azure/arm-*
  * clients), recording shims for the tools on PATH, and the local state store in a scratch folder.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,13 +36,17 @@ export interface Harness {
   readonly dir: string;
   readonly stateDir: string;
   readonly warnings: string[];
-  deployment(topology?: Topology, overrides?: Record<string, unknown>): Deployment;
+  /** What the phases reported as information (context.output.info). */
+  readonly infos: string[];
+  deployment(topology?: Topology, overrides?: Record<string, unknown>, id?: string): Deployment;
   run(options?: {
     topology?: Topology;
     signal?: AbortSignal;
     only?: string;
     until?: string;
     overrides?: Record<string, unknown>;
+    /** Another deployment id than DEPLOYMENT_ID (the state directory is shared). */
+    id?: string;
   }): Promise<RunSummary>;
   rollback(
     to: string,
@@ -67,9 +71,10 @@ export interface HarnessOptions {
   /** sshd's port on the VMs (runtime.sshPort). */
   readonly sshPort?: number;
   /**
-   * How waits pass: `short` (default) sleeps at most `maxSleepMs` with the poll intervals of the
-   * VM and kubeconfig checks cut to 5 ms; `virtual` keeps the configured intervals and moves a clock
-   * on by each sleep at once, so a 10-minute budget runs out in as many checks as it would have.
+   * How waits pass: `virtual` (default) keeps the configured intervals and moves a clock shared with
+   * the shims on by each sleep at once, so a 10-minute budget runs out in as many checks as it would
+   * have; `short` (for real peers, which keep real time) sleeps at most `maxSleepMs` with the poll
+   * intervals of the VM and kubeconfig checks cut to 5 ms.
    */
   readonly time?: 'short' | 'virtual';
   /** The longest real sleep (default 5 ms): a real peer polled in a loop may want a gentler pace. */
@@ -82,6 +87,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.publicIpAddresses ? { publicIpAddresses: options.publicIpAddresses } : {}),
   });
   const shims = createShims(options.shimmed ?? SHIMMED);
+  // The tools see the VMs the fake holds: a re-created VM is a new machine, a deallocated one is silent.
+  arm.onChange(() => {
+    shims.setMachines(arm.machines());
+  });
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-scenario-'));
   const stateDir = join(dir, 'state');
   // Artifact paths are recorded relative to the working directory, as when a user runs the CLI in
@@ -89,17 +98,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const previousCwd = process.cwd();
   process.chdir(dir);
   const warnings: string[] = [];
+  const infos: string[] = [];
   const env = { ...shims.env, PATH: [...(options.path ?? []), shims.binDir].join(delimiter), HOME: dir };
-  const time = options.time ?? 'short';
-  let skipped = 0;
+  const time = options.time ?? 'virtual';
   const clock = {
-    now: () => Date.now() + skipped,
+    now: () => (time === 'virtual' ? shims.clock.now() : Date.now()),
     sleep: async (ms: number, signal: AbortSignal) => {
-      if (time === 'virtual') {
-        skipped += ms;
-        // The shims' `wg` reports handshakes on the same clock.
-        writeFileSync(join(shims.stateDir, 'clock-offset'), String(skipped));
-      }
+      // Virtual time, shared with the shims: a wait of seconds passes at once, in the order it would.
+      if (time === 'virtual') shims.clock.advance(ms);
       await sleep(Math.min(ms, options.maxSleepMs ?? 5), undefined, { signal }).catch(() => undefined);
     },
   };
@@ -118,13 +124,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     toolEnv: () => Promise.resolve(env),
     sleep: clock.sleep,
     now: clock.now,
+    // In virtual time the configured intervals cost nothing, and a wait that cannot end reaches its
+    // real deadline after as many polls as it would for real.
     ...(time === 'short' ? { timing: { checkIntervalMs: 5, retryDelayMs: 5 } } : {}),
     ...(options.sshPort !== undefined ? { sshPort: options.sshPort } : {}),
   };
-  const reporter: Reporter = { ...silentReporter, warn: (m) => warnings.push(m) };
-  const deployment = (topology: Topology = THREE_PLUS_TWO, overrides: Record<string, unknown> = {}) =>
+  const reporter: Reporter = {
+    ...silentReporter,
+    warn: (m) => warnings.push(m),
+    info: (m) => infos.push(m),
+  };
+  const deployment = (
+    topology: Topology = THREE_PLUS_TWO,
+    overrides: Record<string, unknown> = {},
+    id = DEPLOYMENT_ID,
+  ) =>
     buildK0rdentDeployment({
-      id: DEPLOYMENT_ID,
+      id,
       loaded: validateConfig(
         {
           azure: { location: 'westus2' },
@@ -154,9 +170,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dir,
     stateDir,
     warnings,
+    infos,
     deployment,
-    run: ({ topology, signal, only, until, overrides } = {}) => {
-      const d = deployment(topology, overrides);
+    run: ({ topology, signal, only, until, overrides, id } = {}) => {
+      const d = deployment(topology, overrides, id);
       return withSession(d, (session) =>
         runDeployment(session, d, reporter, {
           ...(signal ? { signal } : {}),

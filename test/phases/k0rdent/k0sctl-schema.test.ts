@@ -99,7 +99,7 @@ describe('the schema refuses what k0sctl refuses', () => {
     ],
     [
       'noTaints on a plain controller',
-      (d) => Object.assign(host(d), { noTaints: true }),
+      (d) => Object.assign(host(d), { role: 'controller', noTaints: true }),
       /noTaints can only be true/,
     ],
     [

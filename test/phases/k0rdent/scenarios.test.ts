@@ -2,7 +2,7 @@
  * The built-in deployment through the engine against the fake ARM server and recording shims: the
  * scenarios of issue 4, each with what it must and must not touch.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   decisions,
@@ -95,6 +95,20 @@ describe('full deploy of 3 controllers + 2 workers', () => {
       ...Array<string>(5).fill('cloud-init status'),
       'sudo -n cat /var/lib/k0s/pki/admin.conf',
     ]);
+
+    // k0s: the controllers run no kubelet, so only the workers are nodes; etcd has three members.
+    const cluster = h.shims.world().cluster;
+    expect(cluster?.nodes).toEqual(['k0s-worker-1', 'k0s-worker-2']);
+    expect(Object.keys(cluster?.etcd ?? {})).toEqual([
+      'k0s-controller',
+      'k0s-controller-2',
+      'k0s-controller-3',
+    ]);
+    // k0sctl trusted host keys through the deployment's own known_hosts file, not the user's.
+    expect(existsSync(join(h.dir, '.ssh', 'known_hosts'))).toBe(false);
+    const known = readFileSync(join(h.stateDir, 'ssh', 'known_hosts'), 'utf8');
+    for (const address of ['192.168.100.11', '192.168.100.15'])
+      expect(known).toContain(`${address} ssh-ed25519`);
   });
 
   test('secrets are 600 files recorded as sensitive artifacts, and never in the state document', async () => {
@@ -136,7 +150,10 @@ describe('full deploy of 3 controllers + 2 workers', () => {
     expect(h.arm.requests.filter((r) => r.method !== 'GET')).toEqual([]);
     expect(h.shims.calls().map((c) => `${c.tool} ${c.args[0] ?? ''}`)).not.toContain('k0sctl apply');
     const doc = await h.state();
-    expect(doc.phases.create_vms?.evidence?.summary).toMatch(/5\/5 VMs exist and Succeeded/);
+    expect(doc.phases.create_vms?.evidence?.summary).toMatch(/5\/5 VMs exist and Succeeded, run/);
+    expect(doc.phases.install_k0s?.evidence?.summary).toMatch(
+      /all 2 node\(s\) Ready; 3 controller\(s\) run no kubelet and are not nodes/,
+    );
   });
 });
 
@@ -184,6 +201,13 @@ describe('resuming and drift', () => {
     expect(names(VM_TYPE)).toEqual(HOSTS);
     // The disk the deleted VM left behind was removed before its name was reused: nothing leaks.
     expect(names('Microsoft.Compute/disks')).toEqual(HOSTS.map((n) => `${n}-osdisk`).sort());
+    // The new VM's host key replaced the old one at its public and WireGuard addresses.
+    const known = readFileSync(join(h.stateDir, 'ssh', 'known_hosts'), 'utf8')
+      .trim()
+      .split('\n');
+    const hosts = known.map((line) => line.split(' ')[0]);
+    expect(hosts.length).toBe(new Set(hosts).size);
+    expect(h.infos.join('\n')).toMatch(/forgot the old host keys of re-created VMs/);
   });
 
   test('worker count 2 → 3: create_vms creates one VM, install_k0s re-runs, no key is regenerated', async () => {
@@ -352,6 +376,11 @@ describe('rollback and uninstall', () => {
         'Microsoft.Resources/resourceGroups',
       ].sort(),
     );
+    // Run again: new VMs (new host keys) at the addresses known_hosts still names, and a new cluster.
+    const again = await h.run();
+    expect(again.failed).toBeUndefined();
+    expect(names(VM_TYPE)).toEqual(HOSTS);
+    expect(h.shims.world().cluster?.nodes).toEqual(['k0s-worker-1', 'k0s-worker-2']);
   });
 
   test('an undo step that fails leaves the state consistent, with --force and without', async () => {

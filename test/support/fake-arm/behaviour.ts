@@ -4,6 +4,7 @@ import type { FaultPlan } from './faults.js';
 import { copy, ensureObject, objectAt, stringAt, type JsonObject } from './json.js';
 import type { OperationFailure } from './lro.js';
 import { idKey } from './resource-id.js';
+import type { VmImageOffer } from './images.js';
 import type { VmSkuOffer } from './skus.js';
 import type { ResourceStore, StoredResource } from './store.js';
 
@@ -18,8 +19,9 @@ export interface PutContext {
   readonly resourceGroup: string;
   readonly existing: StoredResource | undefined;
   readonly request: JsonObject;
-  /** The VM sizes on offer, for the checks ARM makes when a VM is placed. */
+  /** The VM sizes and platform images on offer, for the checks ARM makes when a VM is placed. */
   readonly skus: readonly VmSkuOffer[];
+  readonly images: readonly VmImageOffer[];
   /** Addresses new public IPs get, in order; undefined: the documentation ranges. */
   readonly publicIpAddresses?: readonly string[] | undefined;
 }
@@ -51,6 +53,8 @@ export interface ActionContext {
 export interface ActionReply {
   readonly status: number;
   readonly body?: JsonObject;
+  /** A long-running action: the router answers 202 with operation URLs and runs this when it ends. */
+  readonly operation?: () => void;
 }
 
 export interface TypeBehaviour {

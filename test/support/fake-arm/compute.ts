@@ -18,13 +18,12 @@ import {
   objectAt,
   objectsAt,
   stringAt,
-  stringsAt,
   type JsonObject,
 } from './json.js';
 import { NETWORK_INTERFACE, PUBLIC_IP_ADDRESS, VIRTUAL_MACHINE } from './network-common.js';
 import { buildResourceId } from './resource-id.js';
-import { checkSkuAvailable } from './skus.js';
-import type { ResourceStore, StoredResource } from './store.js';
+import type { PowerState, ResourceStore, StoredResource } from './store.js';
+import { checkPlacement } from './vm-placement.js';
 
 export const DISK = 'Microsoft.Compute/disks';
 
@@ -179,9 +178,25 @@ function attachedNics(store: ResourceStore, vm: JsonObject, vmId: string): void 
   }
 }
 
-function instanceView(resource: StoredResource): JsonObject {
+/** Provisioned VMs run until something stops them; one still being created is starting. */
+function powerStateOf(resource: StoredResource, store: ResourceStore): PowerState {
   const state = provisioningStateOf(resource) ?? 'Succeeded';
   const settled = state === 'Succeeded' || state === 'Failed';
+  return store.powerState(resource.id) ?? (settled ? 'running' : 'starting');
+}
+
+const POWER_DISPLAY: Record<PowerState, string> = {
+  starting: 'VM starting',
+  running: 'VM running',
+  stopping: 'VM stopping',
+  stopped: 'VM stopped',
+  deallocating: 'VM deallocating',
+  deallocated: 'VM deallocated',
+};
+
+function instanceView(resource: StoredResource, store: ResourceStore): JsonObject {
+  const state = provisioningStateOf(resource) ?? 'Succeeded';
+  const power = powerStateOf(resource, store);
   return {
     computerName:
       stringAt(objectAt(objectAt(resource.body, 'properties'), 'osProfile'), 'computerName') ?? resource.name,
@@ -191,11 +206,59 @@ function instanceView(resource: StoredResource): JsonObject {
         level: state === 'Failed' ? 'Error' : 'Info',
         displayStatus: `Provisioning ${state.toLowerCase()}`,
       },
-      settled
-        ? { code: 'PowerState/running', level: 'Info', displayStatus: 'VM running' }
-        : { code: 'PowerState/starting', level: 'Info', displayStatus: 'VM starting' },
+      { code: `PowerState/${power}`, level: 'Info', displayStatus: POWER_DISPLAY[power] },
     ],
   };
+}
+
+/**
+ * Power actions (POST, long-running: 202 with an operation to poll). `simulateEviction` is Spot-only and
+ * answers 204 at once, evicting as the VM's eviction policy says: `Deallocate` stops and deallocates it,
+ * `Delete` deletes it with what its delete options name.
+ */
+function powerAction(name: string, resource: StoredResource, store: ResourceStore) {
+  const transitions: Record<string, [PowerState, PowerState]> = {
+    start: ['starting', 'running'],
+    deallocate: ['deallocating', 'deallocated'],
+    poweroff: ['stopping', 'stopped'],
+  };
+  const state = provisioningStateOf(resource);
+  const busy = state === 'Creating' || state === 'Updating' || state === 'Deleting';
+  if (name === 'simulateeviction') {
+    const properties = objectAt(resource.body, 'properties');
+    if ((stringAt(properties, 'priority') ?? 'Regular').toLowerCase() !== 'spot') {
+      throw new ArmError(409, 'OperationNotAllowed', 'Eviction can be simulated only for Azure Spot VMs.');
+    }
+    evict(resource, store);
+    return { status: 204 };
+  }
+  const transition = transitions[name];
+  if (transition === undefined) return undefined;
+  if (busy) {
+    throw new ArmError(
+      409,
+      'OperationNotAllowed',
+      `Operation '${name}' is not allowed on VM '${resource.name}' since the VM is ${state.toLowerCase()}.`,
+    );
+  }
+  store.setPowerState(resource.id, transition[0]);
+  return {
+    status: 202,
+    operation: () => {
+      if (store.get(resource.id) !== undefined) store.setPowerState(resource.id, transition[1]);
+    },
+  };
+}
+
+/** What Azure does to a Spot VM it evicts, per its `evictionPolicy`. */
+export function evict(resource: StoredResource, store: ResourceStore): void {
+  const policy = stringAt(objectAt(resource.body, 'properties'), 'evictionPolicy') ?? 'Deallocate';
+  if (policy.toLowerCase() === 'delete') {
+    store.deleteTree(resource.id);
+    releaseOwned(resource, store);
+  } else {
+    store.setPowerState(resource.id, 'deallocated');
+  }
 }
 
 /** Deletes what a deleted VM owned, as its `deleteOption`s say; `Detach` leaves the resource behind. */
@@ -240,9 +303,7 @@ export const virtualMachineBehaviour: TypeBehaviour = {
     requireLocation(context);
     const body = baseBody(context);
     const properties = propertiesOf(body);
-    const size = stringAt(objectAt(properties, 'hardwareProfile'), 'vmSize');
-    if (size === undefined) throw badRequest('InvalidParameter', 'hardwareProfile.vmSize is required.');
-    checkSkuAvailable(context.skus, size, stringAt(body, 'location') ?? '', stringsAt(body, 'zones'));
+    checkPlacement(body, context, context.existing === undefined);
     checkPriority(properties);
     checkCustomData(objectAt(properties, 'osProfile'));
     attachedNics(context.store, body, context.id);
@@ -263,7 +324,7 @@ export const virtualMachineBehaviour: TypeBehaviour = {
       ...(failure === undefined ? {} : { failure }),
     };
   },
-  render(resource, _store, query) {
+  render(resource, store, query) {
     const body = copy(resource.body);
     // customData and adminPassword are write-only in ARM: GET never returns them.
     const osProfile = objectAt(objectAt(body, 'properties'), 'osProfile');
@@ -272,14 +333,15 @@ export const virtualMachineBehaviour: TypeBehaviour = {
       delete osProfile.adminPassword;
     }
     if (query.get('$expand')?.toLowerCase() === 'instanceview')
-      propertiesOf(body).instanceView = instanceView(resource);
+      propertiesOf(body).instanceView = instanceView(resource, store);
     return body;
   },
   afterDelete: releaseOwned,
   action(name, resource, context) {
     if (name.toLowerCase() === 'instanceview' && context.method === 'GET') {
-      return { status: 200, body: instanceView(resource) };
+      return { status: 200, body: instanceView(resource, context.store) };
     }
+    if (context.method === 'POST') return powerAction(name.toLowerCase(), resource, context.store);
     return undefined;
   },
 };

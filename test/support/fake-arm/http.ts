@@ -5,6 +5,7 @@ import type { FaultPlan } from './faults.js';
 import type { Json, JsonObject } from './json.js';
 import type { Operation, OperationTracker } from './lro.js';
 import { OPERATIONS_NAMESPACE } from './resource-id.js';
+import type { VmImageOffer } from './images.js';
 import type { VmSkuOffer } from './skus.js';
 import type { ResourceStore, StoredResource } from './store.js';
 
@@ -25,6 +26,7 @@ export interface ArmContext {
   readonly endpoint: () => string;
   readonly pageSize: number;
   readonly skus: () => readonly VmSkuOffer[];
+  readonly images: () => readonly VmImageOffer[];
   /** Addresses new public IPs get, in order; undefined: the documentation ranges. */
   readonly publicIpAddresses?: readonly string[];
 }

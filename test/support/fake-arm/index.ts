@@ -14,11 +14,19 @@ import { resourceGroupId } from './resource-id.js';
 import { ArmRouter } from './router.js';
 import { startServer } from './server.js';
 import { DEFAULT_VM_SKUS, type VmSkuOffer } from './skus.js';
-import { ResourceStore, type ResourceSnapshot } from './store.js';
+import { DEFAULT_VM_IMAGES, type VmImageOffer } from './images.js';
+import { machines, type MachineSnapshot } from './machines.js';
+import { evict } from './compute.js';
+import { VIRTUAL_MACHINE } from './network-common.js';
+import { ResourceStore, type PowerState, type ResourceSnapshot } from './store.js';
 
 export type { FailNextOptions, RequestInfo, RequestMatcher, VmFailureOptions } from './faults.js';
 export { peakConcurrency, sequentialRoundTrips, type RequestRecord } from './request-log.js';
 export { DEFAULT_VM_SKUS, type VmSkuOffer } from './skus.js';
+export { DEFAULT_VM_IMAGES, type VmImageOffer } from './images.js';
+export type { MachineSnapshot } from './machines.js';
+export type { PowerState } from './store.js';
+export { RESERVED_ADMIN_USERNAMES } from './vm-placement.js';
 export type { ResourceSnapshot } from './store.js';
 
 export interface FakeArmOptions {
@@ -31,6 +39,8 @@ export interface FakeArmOptions {
   readonly pageSize?: number;
   /** What `resourceSkus.list()` reports and VM placement checks (default: three sizes in westus2 zones 1-3). */
   readonly vmSkus?: readonly VmSkuOffer[];
+  /** Platform images `virtualMachineImages` serves and VM PUTs may name (default: Debian 12 and Ubuntu 24.04 images). */
+  readonly vmImages?: readonly VmImageOffer[];
   /**
    * Addresses new public IPs get, in order, instead of the documentation ranges: a test that stands
    * in for a VM (an sshd on 127.0.0.1, a WireGuard peer in a network namespace) hands out its own.
@@ -64,6 +74,10 @@ export interface FakeArmFaults {
   deleteOutsideByName(type: string, name: string, resourceGroup?: string): number;
   /** Removes a resource group and everything in it at once. */
   deleteResourceGroupOutside(name: string): boolean;
+  /** Azure evicts a Spot VM (as `simulateEviction` does): deallocated or deleted, per its eviction policy. */
+  evictVm(name: string, resourceGroup?: string): void;
+  /** Sets a VM's power state as someone in the portal might (e.g. `deallocated`, `stopped`). */
+  setPowerState(name: string, state: PowerState, resourceGroup?: string): void;
   /** Forgets every injected fault and the latency. */
   clear(): void;
 }
@@ -94,6 +108,14 @@ export interface FakeArm {
   setPollsBeforeDone(polls: number): void;
   /** Replaces the VM size catalogue, e.g. to make a size unavailable in a zone. */
   setVmSkus(offers: readonly VmSkuOffer[]): void;
+  setVmImages(images: readonly VmImageOffer[]): void;
+  /** Every VM as the machine it stands for: identity, power state, addresses. */
+  machines(): MachineSnapshot[];
+  /**
+   * Calls `listener` after every request the fake answered and every change made from the test side,
+   * before the answer leaves; returns a function that removes it.
+   */
+  onChange(listener: () => void): () => void;
   /** Long-running operations nobody has polled to the end. */
   pendingOperations(): number;
   /** Finishes every pending operation, as Azure would while no client is polling (e.g. after a crash). */
@@ -114,6 +136,11 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
     const faults = new FaultPlan(options.latencyMs ?? 0);
     const requests: RequestRecord[] = [];
     let skus = options.vmSkus ?? DEFAULT_VM_SKUS;
+    let images = options.vmImages ?? DEFAULT_VM_IMAGES;
+    const listeners = new Set<() => void>();
+    const changed = (): void => {
+      for (const listener of listeners) listener();
+    };
     let endpoint = '';
     const router = new ArmRouter({
       store,
@@ -123,18 +150,31 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       endpoint: () => endpoint,
       pageSize: options.pageSize ?? 100,
       skus: () => skus,
+      images: () => images,
       ...(options.publicIpAddresses ? { publicIpAddresses: options.publicIpAddresses } : {}),
     });
     const server = await startServer({
       router,
       faults,
       log: (record) => requests.push(record),
+      changed,
       tls: { key: certificate.keyPem, cert: certificate.certPem },
       ...(options.acceptToken ? { acceptToken: options.acceptToken } : {}),
     });
     endpoint = `https://127.0.0.1:${server.port}`;
 
-    const deleteOutside = (id: string): boolean => store.deleteTree(id).length > 0;
+    const deleteOutside = (id: string): boolean => {
+      const gone = store.deleteTree(id).length > 0;
+      changed();
+      return gone;
+    };
+    const vm = (name: string, resourceGroup?: string) => {
+      const found = store
+        .ofType(VIRTUAL_MACHINE, resourceGroup)
+        .find((resource) => resource.name.toLowerCase() === name.toLowerCase());
+      if (found === undefined) throw new Error(`fake ARM: no VM ${name}`);
+      return found;
+    };
     return {
       endpoint,
       subscriptionId,
@@ -169,6 +209,14 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
             .filter((resource) => resource.name.toLowerCase() === name.toLowerCase())
             .filter((resource) => deleteOutside(resource.id)).length,
         deleteResourceGroupOutside: (name) => deleteOutside(resourceGroupId(subscriptionId, name)),
+        evictVm: (name, resourceGroup) => {
+          evict(vm(name, resourceGroup), store);
+          changed();
+        },
+        setPowerState: (name, state, resourceGroup) => {
+          store.setPowerState(vm(name, resourceGroup).id, state);
+          changed();
+        },
         clear: () => {
           faults.clear();
         },
@@ -196,8 +244,20 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       setVmSkus: (offers) => {
         skus = offers;
       },
+      setVmImages: (offers) => {
+        images = offers;
+      },
+      machines: () => machines(store),
+      onChange: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
       pendingOperations: () => operations.pending(),
-      settle: () => operations.settleAll(),
+      settle: () => {
+        const settled = operations.settleAll();
+        changed();
+        return settled;
+      },
       clearRequests: () => {
         requests.length = 0;
       },

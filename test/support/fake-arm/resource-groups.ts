@@ -8,6 +8,7 @@ import {
   type Reply,
 } from './http.js';
 import { copy, isObject, stringAt, type JsonObject } from './json.js';
+import { checkNameLength } from './names.js';
 import { resourceGroupId } from './resource-id.js';
 import { RESOURCE_GROUP_TYPE } from './store.js';
 
@@ -34,6 +35,7 @@ export function handleResourceGroup(
       if (location === undefined) {
         throw new ArmError(400, 'LocationRequired', 'The location property is required.');
       }
+      if (existing === undefined) checkNameLength(RESOURCE_GROUP_TYPE, name);
       if (existing !== undefined) refuseIfGroupDeleting(existing);
       const existingLocation = stringAt(existing?.body, 'location');
       if (existingLocation !== undefined && existingLocation.toLowerCase() !== location.toLowerCase()) {

@@ -17,6 +17,16 @@ export type ArmPath =
       action: string;
     }
   | { kind: 'operation'; subscription: string; operationId: string; style: 'status' | 'result' }
+  | {
+      kind: 'vmImage';
+      subscription: string;
+      location: string;
+      publisher: string;
+      offer: string;
+      sku: string;
+      /** Absent: the list of versions. */
+      version?: string;
+    }
   | { kind: 'unknown' };
 
 /** The provider namespace used for the fake's own operation-status URLs. */
@@ -51,6 +61,8 @@ export function parseArmPath(
         return { kind: 'operation', subscription, operationId: third, style: 'result' };
       }
     }
+    const image = vmImagePath(subscription, segments, lower);
+    if (image !== undefined) return image;
     if (namespace !== undefined && segments[4] !== undefined && segments.length === 5) {
       return { kind: 'collection', subscription, type: `${namespace}/${segments[4]}` };
     }
@@ -88,6 +100,39 @@ export function parseArmPath(
     names.push(name);
   }
   return { kind: 'resource', subscription, resourceGroup, type: [namespace, ...typeParts].join('/'), names };
+}
+
+/** `/subscriptions/s/providers/Microsoft.Compute/locations/l/publishers/p/artifacttypes/vmimage/offers/o/skus/k/versions[/v]` */
+function vmImagePath(subscription: string, segments: string[], lower: string[]): ArmPath | undefined {
+  const shape = [
+    'microsoft.compute',
+    'locations',
+    '',
+    'publishers',
+    '',
+    'artifacttypes',
+    'vmimage',
+    'offers',
+    '',
+    'skus',
+    '',
+    'versions',
+  ];
+  if (segments.length !== 15 && segments.length !== 16) return undefined;
+  if (!shape.every((expected, i) => expected === '' || lower[i + 3] === expected)) return undefined;
+  const [location, publisher, offer, sku] = [segments[5], segments[7], segments[11], segments[13]];
+  if (location === undefined || publisher === undefined || offer === undefined || sku === undefined)
+    return undefined;
+  const version = segments[15];
+  return {
+    kind: 'vmImage',
+    subscription,
+    location,
+    publisher,
+    offer,
+    sku,
+    ...(version === undefined ? {} : { version }),
+  };
 }
 
 /** `/subscriptions/s/resourceGroups/rg/providers/Ns/type/name[/child/name]` from its parts. */

@@ -15,6 +15,8 @@ import { behaviourFor, isChildType } from './registry.js';
 import { handleResourceGroup } from './resource-groups.js';
 import { buildResourceId, parseArmPath, resourceGroupId } from './resource-id.js';
 import { filterByLocation, skuBody } from './skus.js';
+import { getImageVersion, listImageVersions } from './images.js';
+import { checkNameLength } from './names.js';
 import { RESOURCE_GROUP_TYPE, type StoredResource } from './store.js';
 
 /** Where a resource path points: its group, type behaviour, canonical id and own name. */
@@ -62,6 +64,23 @@ export class ArmRouter {
       case 'operation':
         if (method !== 'GET') throw methodNotAllowed(method);
         return this.#poll(path.operationId, path.style, url);
+      case 'vmImage': {
+        if (method !== 'GET') throw methodNotAllowed(method);
+        const ref = { publisher: path.publisher, offer: path.offer, sku: path.sku };
+        const images = this.context.images();
+        return path.version === undefined
+          ? {
+              status: 200,
+              body: listImageVersions(images, path.subscription, path.location, ref, url.searchParams),
+            }
+          : {
+              status: 200,
+              body: getImageVersion(images, path.subscription, path.location, {
+                ...ref,
+                version: path.version,
+              }),
+            };
+      }
     }
   }
 
@@ -129,6 +148,7 @@ export class ArmRouter {
       throw new ArmError(409, 'AnotherOperationInProgress', `Resource ${existing.id} is being deleted.`);
     }
     const name = existing?.name ?? located.name;
+    checkNameLength(behaviour.type, name);
     const plan = behaviour.plan({
       store: this.context.store,
       faults: this.context.faults,
@@ -140,6 +160,7 @@ export class ArmRouter {
       existing,
       request,
       skus: this.context.skus(),
+      images: this.context.images(),
       publicIpAddresses: this.context.publicIpAddresses,
     });
     const interim = existing === undefined ? 'Creating' : 'Updating';
@@ -178,7 +199,7 @@ export class ArmRouter {
     if (provisioningStateOf(existing) === 'Deleting') {
       return {
         status: 202,
-        headers: this.#deleteHeaders(
+        headers: this.#operationHeaders(
           this.context.operations.start(() => undefined),
           url,
         ),
@@ -202,7 +223,7 @@ export class ArmRouter {
       return { status: 200 };
     }
     propertiesOf(existing.body).provisioningState = 'Deleting';
-    return { status: 202, headers: this.#deleteHeaders(this.context.operations.start(remove), url) };
+    return { status: 202, headers: this.#operationHeaders(this.context.operations.start(remove), url) };
   }
 
   #action(
@@ -228,6 +249,11 @@ export class ArmRouter {
         `The fake ARM server has no action ${action} on ${behaviour.type}.`,
       );
     }
+    if (reply.operation !== undefined)
+      return {
+        status: 202,
+        headers: this.#operationHeaders(this.context.operations.start(reply.operation), url),
+      };
     return reply.body === undefined ? { status: reply.status } : { status: reply.status, body: reply.body };
   }
 
@@ -286,7 +312,7 @@ export class ArmRouter {
     return behaviour.render?.(resource, this.context.store, query) ?? copy(resource.body);
   }
 
-  #deleteHeaders(operation: Operation, url: URL): Record<string, string> {
+  #operationHeaders(operation: Operation, url: URL): Record<string, string> {
     return {
       'azure-asyncoperation': operationUrl(this.context, operation, 'status', url),
       location: operationUrl(this.context, operation, 'result', url),

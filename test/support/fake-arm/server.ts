@@ -17,6 +17,8 @@ export interface ServerDependencies {
   readonly router: ArmRouter;
   readonly faults: FaultPlan;
   readonly log: (record: RequestRecord) => void;
+  /** Told after every answered request, before the answer is sent. */
+  readonly changed?: () => void;
   readonly tls: { readonly key: string; readonly cert: string };
   /** Whether a bearer token is valid; absent: any bearer token is. */
   readonly acceptToken?: (token: string) => boolean;
@@ -124,6 +126,7 @@ export async function startServer(deps: ServerDependencies): Promise<RunningServ
       }
     }
 
+    deps.changed?.();
     const headers: Record<string, string> = {
       'x-ms-request-id': randomUUID(),
       'x-ms-correlation-request-id': request.headers['x-ms-client-request-id']?.toString() ?? randomUUID(),

@@ -1,20 +1,43 @@
 import { ArmError } from './errors.js';
 import type { JsonObject } from './json.js';
 
-/** One VM size offered in one location, as `resourceSkus.list()` reports it. */
+/**
+ * One VM size offered in one location, as `resourceSkus.list()` reports it. Capabilities are the
+ * name/value strings ARM lists for a size (`HyperVGenerations: "V1,V2"`, `CpuArchitectureType: "Arm64"`,
+ * `LowPriorityCapable: "False"`, ...); a size without them reports none, as old sizes do.
+ */
 export interface VmSkuOffer {
   readonly name: string;
   readonly location: string;
   readonly zones: readonly string[];
   /** Zones where the size exists but the subscription may not use it (a `Zone` restriction). */
   readonly restrictedZones?: readonly string[];
+  readonly capabilities?: Readonly<Record<string, string>>;
 }
 
+const x64 = (generations: string, spot: boolean, vCPUs: number, memoryGB: number) => ({
+  vCPUs: String(vCPUs),
+  MemoryGB: String(memoryGB),
+  HyperVGenerations: generations,
+  CpuArchitectureType: 'x64',
+  LowPriorityCapable: spot ? 'True' : 'False',
+});
+
+/**
+ * A few real sizes with the capabilities Azure lists for them: B-series cannot run as Spot, the
+ * `p` sizes are Arm64 (Generation 2 only), Av2 boots Generation 1 images only.
+ */
 export const DEFAULT_VM_SKUS: readonly VmSkuOffer[] = [
-  'Standard_B2s',
-  'Standard_B2ms',
-  'Standard_D2s_v5',
-].map((name) => ({ name, location: 'westus2', zones: ['1', '2', '3'] }));
+  { name: 'Standard_B2s', capabilities: x64('V1,V2', false, 2, 4) },
+  { name: 'Standard_B2ms', capabilities: x64('V1,V2', false, 2, 8) },
+  { name: 'Standard_D2s_v5', capabilities: x64('V1,V2', true, 2, 8) },
+  { name: 'Standard_D4s_v5', capabilities: x64('V1,V2', true, 4, 16) },
+  {
+    name: 'Standard_D2ps_v5',
+    capabilities: { ...x64('V2', true, 2, 8), CpuArchitectureType: 'Arm64' },
+  },
+  { name: 'Standard_A2_v2', capabilities: x64('V1', true, 2, 4) },
+].map((offer) => ({ ...offer, location: 'westus2', zones: ['1', '2', '3'] }));
 
 export function skuBody(offer: VmSkuOffer): JsonObject {
   const restricted = offer.restrictedZones ?? [];
@@ -25,7 +48,7 @@ export function skuBody(offer: VmSkuOffer): JsonObject {
     size: offer.name.replace(/^Standard_/, ''),
     locations: [offer.location],
     locationInfo: [{ location: offer.location, zones: [...offer.zones, ...restricted] }],
-    capabilities: [],
+    capabilities: Object.entries(offer.capabilities ?? {}).map(([name, value]) => ({ name, value })),
     restrictions:
       restricted.length === 0
         ? []
@@ -57,6 +80,18 @@ export function filterByLocation(
   return offers.filter((offer) => offer.location.toLowerCase() === location.toLowerCase());
 }
 
+export function findSku(
+  offers: readonly VmSkuOffer[],
+  size: string,
+  location: string,
+): VmSkuOffer | undefined {
+  return offers.find(
+    (candidate) =>
+      candidate.name.toLowerCase() === size.toLowerCase() &&
+      candidate.location.toLowerCase() === location.toLowerCase(),
+  );
+}
+
 /**
  * Refuses a VM whose size the catalogue lists for its location but not in its zone, with the 409 ARM
  * returns; sizes the catalogue does not mention are accepted, so tests need not list every size.
@@ -67,11 +102,7 @@ export function checkSkuAvailable(
   location: string,
   zones: readonly string[],
 ): void {
-  const offer = offers.find(
-    (candidate) =>
-      candidate.name.toLowerCase() === size.toLowerCase() &&
-      candidate.location.toLowerCase() === location.toLowerCase(),
-  );
+  const offer = findSku(offers, size, location);
   if (offer === undefined) return;
   const unavailable = zones.filter((zone) => !offer.zones.includes(zone));
   if (unavailable.length > 0) {

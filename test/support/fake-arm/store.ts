@@ -30,6 +30,16 @@ export interface ResourceSnapshot {
  */
 export class ResourceStore {
   readonly #byKey = new Map<string, StoredResource>();
+  /** A VM's power state lives beside its model, as in ARM: PUTs do not touch it, instance views show it. */
+  readonly #powerStates = new Map<string, PowerState>();
+
+  powerState(id: string): PowerState | undefined {
+    return this.#powerStates.get(idKey(id));
+  }
+
+  setPowerState(id: string, state: PowerState): void {
+    this.#powerStates.set(idKey(id), state);
+  }
 
   get(id: string): StoredResource | undefined {
     return this.#byKey.get(idKey(id));
@@ -45,7 +55,10 @@ export class ResourceStore {
   /** Removes a resource and everything under it (children, or a group's resources); returns what went. */
   deleteTree(id: string): StoredResource[] {
     const removed = this.tree(id);
-    for (const resource of removed) this.#byKey.delete(idKey(resource.id));
+    for (const resource of removed) {
+      this.#byKey.delete(idKey(resource.id));
+      this.#powerStates.delete(idKey(resource.id));
+    }
     return removed;
   }
 
@@ -97,5 +110,8 @@ export class ResourceStore {
     };
   }
 }
+
+/** The `PowerState/<x>` codes of a VM's instance view. */
+export type PowerState = 'starting' | 'running' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated';
 
 export const RESOURCE_GROUP_TYPE = 'Microsoft.Resources/resourceGroups';

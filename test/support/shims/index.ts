@@ -1,6 +1,7 @@
 /**
- * Recording shims on PATH for the external tools the built-in phases call (see shim.js): what each
- * call's arguments were, and failures on cue.
+ * Recording shims on PATH for the external tools the built-in phases call (see shim.js, and net.js and
+ * k0s.js for how strict each is): what each call's arguments were, failures on cue, the machines they
+ * run on (linked to the fake ARM server's VMs) and a virtual clock.
  */
 import {
   appendFileSync,
@@ -9,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -34,6 +36,48 @@ export interface ShimCall {
   readonly args: readonly string[];
 }
 
+/** A VM as the machine the tools talk to (the fake ARM server's `machines()` have this shape). */
+export interface ShimMachine {
+  readonly name: string;
+  readonly vmId: string;
+  readonly provisioningState: string;
+  readonly powerState: string;
+  readonly publicIp?: string | undefined;
+  readonly privateIp?: string | undefined;
+}
+
+export interface ShimCluster {
+  /** Nodes (hosts that run a kubelet), in the order they registered. */
+  readonly nodes: string[];
+  readonly version?: string;
+  /** Hosts running k0s: role, noTaints, addresses, and the machine (VM id) it was installed on. */
+  readonly hosts: Record<
+    string,
+    { role: string; noTaints: boolean; address: string; privateAddress?: string; machine: string }
+  >;
+  /** etcd members: name → peer (private) address. */
+  readonly etcd: Record<string, string>;
+  readonly taints: Record<string, string[]>;
+  /** Hosts whose k0s service k0sctl re-installed because their flags changed. */
+  readonly reinstalls: string[];
+}
+
+export interface ShimWorld {
+  cluster: ShimCluster | null;
+  releases: Record<string, unknown>;
+  tunnels: Record<string, string[]>;
+  wg: Record<string, { upAt: number; peers: { key: string; endpoint?: string; allowedIp?: string }[] }>;
+  /** k0rdent's objects: `stuck` when their finalizers can no longer be removed (kcm is gone). */
+  k0rdent: {
+    management: 'present' | 'stuck' | null;
+    clusterDeployments: Record<string, 'present' | 'stuck'>;
+  } | null;
+  /** Handshake initiations lost before one gets through (WireGuard retries every 5 s). */
+  lostInitiations?: number;
+  /** How long `wg-quick up` takes, in virtual milliseconds (default 1100). */
+  wgQuickUpMs?: number;
+}
+
 export interface Shims {
   readonly binDir: string;
   readonly stateDir: string;
@@ -47,13 +91,15 @@ export interface Shims {
     match: string,
     options?: { exit?: number; stderr?: string; times?: number },
   ): void;
-  world(): {
-    cluster: { nodes: string[] } | null;
-    releases: Record<string, unknown>;
-    tunnels: Record<string, string[]>;
-  };
+  world(): ShimWorld;
+  /** Changes the shared state (e.g. to add a ClusterDeployment, or lose handshake initiations). */
+  updateWorld(change: (world: ShimWorld) => void): void;
   /** Forgets the tunnel (as a new runner would not have it). */
   dropTunnels(): void;
+  /** The VMs the tools run on; until this is called, every host is a running machine that never changes. */
+  setMachines(machines: readonly ShimMachine[]): void;
+  /** Virtual time shared with the shims: `now()` in ms, and `advance(ms)` lets it pass. */
+  readonly clock: { now(): number; advance(ms: number): void };
   remove(tool: ShimmedTool): void;
   cleanup(): void;
 }
@@ -67,15 +113,37 @@ export function createShims(tools: readonly ShimmedTool[] = SHIMMED): Shims {
   mkdirSync(binDir);
   mkdirSync(stateDir);
   writeFileSync(join(stateDir, 'calls.jsonl'), '');
+  writeFileSync(join(stateDir, 'tools.json'), JSON.stringify(tools));
   for (const tool of tools) {
     const path = join(binDir, tool);
     writeFileSync(path, `#!/bin/sh\nexec "${process.execPath}" "${SCRIPT}" ${tool} "$@"\n`);
     chmodSync(path, 0o755);
   }
-  const readWorld = () =>
-    existsSync(join(stateDir, 'world.json'))
-      ? (JSON.parse(readFileSync(join(stateDir, 'world.json'), 'utf8')) as ReturnType<Shims['world']>)
-      : { cluster: null, releases: {}, tunnels: {} };
+  const readWorld = (): ShimWorld => ({
+    cluster: null,
+    releases: {},
+    tunnels: {},
+    wg: {},
+    k0rdent: null,
+    ...(existsSync(join(stateDir, 'world.json'))
+      ? (JSON.parse(readFileSync(join(stateDir, 'world.json'), 'utf8')) as Partial<ShimWorld>)
+      : {}),
+  });
+  // Whole files only: a shim process may be reading at the same moment.
+  const writeAtomic = (name: string, text: string) => {
+    const temporary = join(stateDir, `${name}.${process.pid}.tmp`);
+    writeFileSync(temporary, text);
+    renameSync(temporary, join(stateDir, name));
+  };
+  const writeWorld = (world: ShimWorld) => {
+    writeAtomic('world.json', JSON.stringify(world, null, 2));
+  };
+  const clockFile = join(stateDir, 'clock.json');
+  const offset = () =>
+    existsSync(clockFile)
+      ? (JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs: number }).offsetMs
+      : 0;
+  let machinesText = '';
   return {
     binDir,
     stateDir,
@@ -108,11 +176,29 @@ export function createShims(tools: readonly ShimmedTool[] = SHIMMED): Shims {
       writeFileSync(file, JSON.stringify(rules));
     },
     world: readWorld,
+    updateWorld(change) {
+      const world = readWorld();
+      change(world);
+      writeWorld(world);
+    },
     dropTunnels() {
-      const world = readWorld() as ReturnType<Shims['world']> & { routes?: unknown };
+      const world = readWorld();
       world.tunnels = {};
-      world.routes = {};
-      writeFileSync(join(stateDir, 'world.json'), JSON.stringify(world));
+      world.wg = {};
+      writeWorld(world);
+    },
+    setMachines(machines) {
+      const vms = Object.fromEntries(machines.map((m) => [m.name.toLowerCase(), m]));
+      const text = JSON.stringify({ vms });
+      if (text === machinesText) return;
+      machinesText = text;
+      writeAtomic('machines.json', text);
+    },
+    clock: {
+      now: () => Date.now() + offset(),
+      advance(ms) {
+        writeAtomic('clock.json', JSON.stringify({ offsetMs: offset() + ms }));
+      },
     },
     remove(tool) {
       rmSync(join(binDir, tool), { force: true });

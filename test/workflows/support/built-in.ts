@@ -67,6 +67,10 @@ export async function startBuiltInWorld(): Promise<BuiltInWorld> {
   const identity = await startFakeIdentity({ tenantId: TENANT, clientId: CLIENT });
   const arm = await startFakeArm({ pollsBeforeDone: 0, acceptToken: (token) => identity.issued(token) });
   const shims = createShims();
+  // The tools see the VMs the fake holds: a re-created VM is a new machine, a deallocated one is silent.
+  arm.onChange(() => {
+    shims.setMachines(arm.machines());
+  });
   const caFile = join(root, 'ca.pem');
   writeFileSync(caFile, arm.caCertPem + identity.caCertPem);
   const releases = await startReleaseServer(root, shims);
