@@ -1,20 +1,21 @@
 /** `npm run bench`: every benchmark, measured in one run, against the committed dist/ bundle. */
 import { spawnSync } from 'node:child_process';
 import { benchAzureValidation } from './azure-validation.js';
-import { benchColdStatus, benchMerge } from './cli-and-merge.js';
 import { benchCommitCost, benchFreshRuns } from './linear-cost.js';
+import { benchMerge } from './merge.js';
 import { report } from './measure.js';
 
 const results = [
-  { title: 'CLI cold start (issue 2)', measurements: benchColdStatus() },
   { title: 'State merge (issue 2)', measurements: benchMerge() },
   { title: 'Azure validation (issue 4)', measurements: await benchAzureValidation() },
   { title: 'Linear cost: a commit costs its change (issue 11)', measurements: await benchCommitCost() },
   { title: 'Linear cost: fresh runs of no-op phases (issue 11)', measurements: benchFreshRuns() },
 ];
 for (const { title, measurements } of results) report(title, measurements);
-// The actions benchmarks (bench/*.bench.ts) run the bundle against the emulators of the Jest setup.
-console.log('\nGitHub Actions (issues 3 and 9)');
+// Start-up (the CLI, bin/k0rdent-deploy and an action, against one bare-Node baseline), the actions'
+// requests and the built-in deployment through deploy.yml (bench/*.bench.ts) run against the
+// emulators of the Jest setup.
+console.log('\nStart-up and GitHub Actions (issues 3, 9 and 16)');
 const actions = spawnSync('npm', ['run', '--silent', 'bench:actions'], { stdio: 'inherit' });
 const over = results.flatMap((r) => r.measurements).filter((m) => m.ok === false);
 if (actions.status !== 0) {

@@ -1,6 +1,9 @@
-// Writes the README's action reference (usage, inputs and outputs of every action) from the
-// action.yml files, between the GENERATED markers, so the docs cannot drift from the metadata.
-// `--check` writes nothing and exits 1 when the README is stale (npm test runs it this way).
+// Writes the generated parts of the docs between their GENERATED markers, so they cannot drift from
+// their sources: the action reference in docs/actions.md (usage, inputs and outputs of every
+// action.yml) and the CLI reference in docs/cli.md (the --help of every command, from the command
+// definitions, as dist/cli.js prints them). `--check` writes nothing and exits 1 when a page is stale
+// (npm test runs it this way).
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +11,10 @@ import { load } from 'js-yaml';
 import { format, resolveConfig } from 'prettier';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const README = join(root, 'README.md');
 const BEGIN = '<!-- BEGIN GENERATED: action reference (npm run docs) -->';
 const END = '<!-- END GENERATED: action reference -->';
+const CLI_BEGIN = '<!-- BEGIN GENERATED: CLI reference (npm run docs) -->';
+const CLI_END = '<!-- END GENERATED: CLI reference -->';
 const REPO = 'k0rdent/k0rdent-deploy';
 const MAIN_ACTIONS = ['gate', 'complete', 'rollback', 'status'];
 
@@ -49,7 +53,7 @@ function usage(path, action, example) {
 }
 
 export function generate() {
-  const out = [BEGIN, '', '### Action reference', ''];
+  const out = [BEGIN, '', '## Action reference', ''];
   const rootAction = read('.');
   out.push(`#### \`${REPO}\` (root): ${rootAction.name}`, '', cell(rootAction.description), '');
   out.push(
@@ -76,7 +80,7 @@ export function generate() {
     .sort();
   const first = read(`actions/${presets[0]}`);
   out.push(
-    '#### Per-phase presets: `actions/<phase-with-dashes>`',
+    '### Per-phase presets: `actions/<phase-with-dashes>`',
     '',
     'One preset of the root action per built-in k0rdent phase; each fixes `phase` and takes the inputs below.',
     '',
@@ -91,23 +95,72 @@ export function generate() {
   return out.join('\n');
 }
 
-const text = readFileSync(README, 'utf8');
-const start = text.indexOf(BEGIN);
-const end = text.indexOf(END);
-if (start < 0 || end < start) {
-  console.error(`README.md has no ${BEGIN} … ${END} section`);
-  process.exit(2);
+/** The --help of a command of the built CLI (80 columns: its output is not a terminal). */
+function help(args) {
+  return execFileSync(process.execPath, [join(root, 'dist/cli.js'), ...args, '--help'], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' },
+  }).trimEnd();
 }
-// Formatted as `prettier --check` expects it, so the two checks agree.
-const fresh = await format(text.slice(0, start) + generate() + text.slice(end + END.length), {
-  ...(await resolveConfig(README)),
-  filepath: README,
-});
-if (process.argv.includes('--check')) {
-  if (fresh !== text) {
-    console.error('README.md action reference is stale: run npm run docs and commit README.md');
-    process.exit(1);
+
+/** The commands a --help lists (its "Commands:" block), without `help`. */
+function commandsIn(text) {
+  const block = text.split(/^Commands:$/m)[1] ?? '';
+  return [...block.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]).filter((name) => name !== 'help');
+}
+
+export function generateCli() {
+  const out = [
+    CLI_BEGIN,
+    '',
+    '## Command reference',
+    '',
+    'Every command, as `k0rdent-deploy <command> --help` prints it.',
+    '',
+  ];
+  const walk = (path) => {
+    const text = help(path);
+    out.push(
+      `### \`k0rdent-deploy${path.length ? ` ${path.join(' ')}` : ''}\``,
+      '',
+      '```text',
+      text,
+      '```',
+      '',
+    );
+    for (const name of commandsIn(text)) walk([...path, name]);
+  };
+  walk([]);
+  out.push(CLI_END);
+  return out.join('\n');
+}
+
+/** Replaces the part between the markers of `file` with `fresh`; returns whether it was stale. */
+async function update(file, begin, end, fresh) {
+  const path = join(root, file);
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(begin);
+  const stop = text.indexOf(end);
+  if (start < 0 || stop < start) {
+    console.error(`${file} has no ${begin} … ${end} section`);
+    process.exit(2);
   }
-} else if (fresh !== text) {
-  writeFileSync(README, fresh);
+  // Formatted as `prettier --check` expects it, so the two checks agree.
+  const next = await format(text.slice(0, start) + fresh + text.slice(stop + end.length), {
+    ...(await resolveConfig(path)),
+    filepath: path,
+  });
+  if (next === text) return false;
+  if (process.argv.includes('--check')) {
+    console.error(`${file} is stale: run npm run docs and commit it`);
+  } else {
+    writeFileSync(path, next);
+  }
+  return true;
 }
+
+const stale = [
+  await update('docs/actions.md', BEGIN, END, generate()),
+  await update('docs/cli.md', CLI_BEGIN, CLI_END, generateCli()),
+];
+if (process.argv.includes('--check') && stale.some(Boolean)) process.exit(1);

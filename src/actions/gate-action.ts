@@ -95,10 +95,8 @@ export async function completeMain(): Promise<void> {
   try {
     const status = statusOf(session.doc, inputs.phase);
     if (status === 'in_progress') {
-      await finishPhase(session, inputs.phase, {
-        status: 'completed',
-        inputsHash: gatePhaseOf(phase).inputsHash,
-      });
+      const { inputsHash, inputHashes } = gatePhaseOf(phase);
+      await finishPhase(session, inputs.phase, { status: 'completed', inputsHash, inputHashes });
       core.info(`✔ ${inputs.phase}: completed`);
     } else if (status === 'completed' || status === 'skipped') {
       core.info(`${inputs.phase} is ${status}: the gate did not run it, nothing to complete`);

@@ -8,7 +8,6 @@ import { resetDeployment } from '../engine/reset.js';
 import { planRollback, rollbackDeployment } from '../engine/rollback.js';
 import { assertSucceeded, runDeployment } from '../engine/run.js';
 import { Session } from '../engine/session.js';
-import { liveArtifacts, reasonOf, statusOf } from '../state/document.js';
 import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
 import { resolve } from 'node:path';
@@ -24,6 +23,17 @@ import {
 } from '../stores/encryption.js';
 import { readInputFile } from '../tools/read-input-file.js';
 import { ConsoleReporter } from './console-reporter.js';
+import { formatDuration } from '../engine/reporter.js';
+import {
+  configJson,
+  historyJson,
+  newDeploymentStatusJson,
+  planJson,
+  renderJson,
+  runJson,
+  statusJson,
+  verifyJson,
+} from './json.js';
 import {
   CLI_IDENTITY,
   loadDefinition,
@@ -31,7 +41,6 @@ import {
   resolveListing,
   settleIdentity,
   type DeploymentOptions,
-  type PhaseListing,
 } from '../engine/deployment-source.js';
 import { settleDeploymentId, type SettledIdentity } from '../engine/deployment-identity.js';
 import type { Deployment } from '../phases/phase.js';
@@ -79,6 +88,7 @@ export async function runCommand(
   const { deployment, identity } = await resolveDeployment(options, stored, store.description);
   const self = provideSelfCommand(options.cliPath);
   const session = await Session.open({ store, deployment, command: 'k0rdent-deploy run', reporter });
+  const started = performance.now();
   try {
     const log = options.json ? term.err : term.out;
     log(`${term.c.bold('k0rdent-deploy')} · deployment ${term.c.bold(deployment.id)} · ${store.description}`);
@@ -95,13 +105,16 @@ export async function runCommand(
         }),
       outputClosed,
     );
+    const elapsed = performance.now() - started;
     if (options.json) {
-      term.out(JSON.stringify(summary, null, 2));
+      term.out(renderJson(runJson(summary, elapsed)));
     } else {
       term.out(outcomesTable(summary.outcomes, await tableKit(term.c)));
       const counts = new Map<string, number>();
       for (const o of summary.outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
-      term.out(`deployment ${deployment.id}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+      term.out(
+        `deployment ${deployment.id}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')} in ${formatDuration(elapsed)}`,
+      );
       if (summary.failed) {
         term.out(
           `${term.c.red(`${summary.failed.phase} failed`)} (${summary.failed.error.class}). ` +
@@ -123,15 +136,10 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   const listing = await resolveListing(options, doc);
   if (options.json) {
     term.out(
-      JSON.stringify(
+      renderJson(
         doc
-          ? statusJson(
-              doc,
-              listing.map((p) => p.name),
-            )
-          : await newDeploymentJson(options, listing),
-        null,
-        2,
+          ? statusJson(doc, listing)
+          : newDeploymentStatusJson((await namedIdentity(options))?.id ?? null, listing),
       ),
     );
     return 0;
@@ -151,8 +159,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   return 0;
 }
 
-/** The documented `status --json` shape: phases keyed by name, in execution order. */
-export /**
+/**
  * The id a new deployment will have, when something names it (`--deployment-id`, the pipeline's
  * `deployment:`, the config's `metadata.deployment_id`); undefined when its first run will make one.
  */
@@ -162,44 +169,6 @@ async function namedIdentity(options: GlobalOptions): Promise<SettledIdentity | 
     options.deploymentId === undefined ? {} : { explicit: options.deploymentId },
     { ...CLI_IDENTITY, fallback: 'none' },
   );
-}
-
-async function newDeploymentJson(options: GlobalOptions, listing: readonly PhaseListing[]): Promise<unknown> {
-  return {
-    schema_version: SCHEMA_VERSION,
-    deployment_id: (await namedIdentity(options))?.id ?? null,
-    exists: false,
-    phases: Object.fromEntries(
-      listing.map((p) => [p.name, { status: 'pending', updated_at: null, attempts: 0 }]),
-    ),
-    artifacts: {},
-  };
-}
-
-function statusJson(doc: StateDocument, order: readonly string[]): unknown {
-  const names = [...order, ...Object.keys(doc.phases).filter((name) => !order.includes(name))];
-  return {
-    schema_version: SCHEMA_VERSION,
-    deployment_id: doc.deployment_id,
-    exists: true,
-    phases: Object.fromEntries(
-      names.map((name) => {
-        const record = doc.phases[name];
-        return [
-          name,
-          {
-            status: statusOf(doc, name),
-            updated_at: record?.updated_at ?? null,
-            ...(reasonOf(record) ? { reason: reasonOf(record) } : {}),
-            attempts: record?.attempts ?? 0,
-          },
-        ];
-      }),
-    ),
-    artifacts: Object.fromEntries(
-      liveArtifacts(doc).map(([name, a]) => [name, { path: a.path, sha256: a.sha256 }]),
-    ),
-  };
 }
 
 export async function planCommand(
@@ -219,28 +188,7 @@ export async function planCommand(
       env: { ...store.childEnv(), ...self.env },
     });
     if (options.json) {
-      term.out(
-        JSON.stringify(
-          {
-            deployment_id: shownId,
-            exists: stored !== undefined,
-            phases: Object.fromEntries(
-              steps.map((s) => [
-                s.phase,
-                {
-                  status: s.status,
-                  action: s.action,
-                  reason: s.reason,
-                  validated: s.validated,
-                  resets: s.resets,
-                },
-              ]),
-            ),
-          },
-          null,
-          2,
-        ),
-      );
+      term.out(renderJson(planJson(shownId, stored !== undefined, steps)));
       return 0;
     }
     term.out(
@@ -425,9 +373,7 @@ export async function configShowCommand(options: GlobalOptions & { json?: boolea
       : {}),
   })?.id;
   if (options.json) {
-    term.out(
-      JSON.stringify({ source: loaded.source, deployment_id: id ?? null, config: loaded.config }, null, 2),
-    );
+    term.out(renderJson(configJson(loaded.source, id ?? null, loaded.config)));
     return 0;
   }
   term.out(`# effective configuration from ${loaded.source}, every default filled in`);
@@ -485,7 +431,7 @@ export async function artifactVerifyCommand(
   if (!stored) throw new UserError(`no deployment state in ${store.description}; no artifacts to verify`);
   const results = await verifyArtifacts(stored, options.name);
   if (options.json) {
-    term.out(JSON.stringify(results, null, 2));
+    term.out(renderJson(verifyJson(stored, results)));
   } else {
     if (results.length === 0) term.out('no artifacts recorded');
     for (const r of results) {
@@ -506,7 +452,9 @@ export async function historyCommand(
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description} yet`);
   const events = options.limit === undefined ? stored.events : stored.events.slice(-options.limit);
-  term.out(options.json ? JSON.stringify(events, null, 2) : historyTable(events, await tableKit(term.c)));
+  term.out(
+    options.json ? renderJson(historyJson(stored, events)) : historyTable(events, await tableKit(term.c)),
+  );
   return 0;
 }
 

@@ -3,8 +3,15 @@ import { formatDuration, type FinalDecision, type PhaseView, type Reporter } fro
 import type { PhaseError } from '../state/schema.js';
 import type { Output } from './output.js';
 
+/** Seconds of silence before a running phase is said to be still running: often in a terminal, less in logs. */
+export const HEARTBEAT_ENV = 'K0RDENT_HEARTBEAT_SECONDS';
+const HEARTBEAT_TTY_S = 10;
+const HEARTBEAT_LOG_S = 60;
+
 export class ConsoleReporter implements Reporter {
   private readonly write: (text: string) => void;
+  private readonly heartbeatMs: number;
+  private running: { phase: PhaseView; started: number; lastLine: number; timer: NodeJS.Timeout } | undefined;
 
   /** Progress goes to stderr when stdout carries JSON. */
   constructor(
@@ -12,6 +19,37 @@ export class ConsoleReporter implements Reporter {
     progressToStderr = false,
   ) {
     this.write = progressToStderr ? term.err : term.out;
+    const tty = (progressToStderr ? process.stderr : process.stdout).isTTY;
+    const configured = Number(process.env[HEARTBEAT_ENV]);
+    this.heartbeatMs =
+      (Number.isFinite(configured) && configured > 0 ? configured : tty ? HEARTBEAT_TTY_S : HEARTBEAT_LOG_S) *
+      1000;
+  }
+
+  /**
+   * While a phase runs, a line after every heartbeat of silence says it is still running and for
+   * how long, so a long quiet step (a VM being created) does not look hung.
+   */
+  private startHeartbeat(phase: PhaseView): void {
+    this.stopHeartbeat();
+    const started = performance.now();
+    const timer = setInterval(() => {
+      const running = this.running;
+      if (!running) return;
+      const now = performance.now();
+      if (now - running.lastLine < this.heartbeatMs * 0.9) return;
+      running.lastLine = now;
+      this.write(
+        `  ${this.term.c.dim('│')} ${this.term.c.dim(`… ${phase.name} still running (${formatDuration(now - started)})`)}`,
+      );
+    }, this.heartbeatMs);
+    timer.unref();
+    this.running = { phase, started, lastLine: started, timer };
+  }
+
+  private stopHeartbeat(): void {
+    if (this.running) clearInterval(this.running.timer);
+    this.running = undefined;
   }
 
   decided(phase: PhaseView, decision: FinalDecision, validationMs?: number): void {
@@ -24,6 +62,7 @@ export class ConsoleReporter implements Reporter {
         break;
       case 'run':
         this.write(`${c.cyan('▶')} ${c.bold(name)} ${c.cyan('run')}      ${decision.reason}${checked}`);
+        this.startHeartbeat(phase);
         break;
       case 'blocked':
         this.write(`${c.red('■')} ${name} ${c.red('blocked')}  ${decision.reason}`);
@@ -37,6 +76,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   output(_phase: PhaseView, line: string): void {
+    if (this.running) this.running.lastLine = performance.now();
     this.write(`  ${this.term.c.dim('│')} ${line}`);
   }
 
@@ -44,6 +84,7 @@ export class ConsoleReporter implements Reporter {
     phase: PhaseView,
     result: { status: 'completed' | 'failed'; durationMs: number; error?: PhaseError },
   ): void {
+    this.stopHeartbeat();
     const { c } = this.term;
     if (result.status === 'completed') {
       this.write(`${c.green('✔')} ${phase.name} ${c.green('done')} in ${formatDuration(result.durationMs)}`);

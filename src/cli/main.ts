@@ -13,6 +13,8 @@ import { guardStdio, writeErr, writeOut } from './stdio.js';
 export interface CliEnvironment {
   /** Path of the CLI entry file, so that phase scripts can call `k0rdent-deploy` back. */
   readonly cliPath?: string;
+  /** The package's version, which the entry file reads from package.json (`--version`). */
+  readonly version?: string;
 }
 
 export async function main(argv: readonly string[], environment: CliEnvironment = {}): Promise<number> {
@@ -23,6 +25,11 @@ export async function main(argv: readonly string[], environment: CliEnvironment 
   if (process.env.K0RDENT_PHASE !== undefined || process.env.GITHUB_ACTIONS === 'true') {
     onSecretRegistered((value) => writeOut(`${maskCommand(value)}\n`));
   }
+  // `k0rdent-deploy status | head` closes the pipe early: the rest of the output has no reader, which
+  // is no reason to crash (or to stop a run half-way and leave a phase in progress).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
   // Loaded here rather than at the top of the bundle: commander requires child_process (and with it
   // net and streams), which the actions, sharing this bundle, never need at start-up.
   const commander = await import('commander');
@@ -72,7 +79,7 @@ function buildProgram(
     .description(
       'Resumable, phase-gated deployments: every phase is skipped when done and still true, resumed when interrupted.',
     )
-    .version('0.1.0', '--version')
+    .version(environment.version ?? 'unknown', '--version')
     .exitOverride()
     .configureOutput({ writeOut, writeErr })
     .showHelpAfterError('(run with --help for usage)')

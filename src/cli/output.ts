@@ -21,6 +21,16 @@ export function createOutput(options: { color?: boolean; progressToStderr?: bool
   };
 }
 
+/**
+ * The width tables fit into: the terminal's columns, or $COLUMNS when set to a number (to ask for a
+ * width when the output is not a terminal). Undefined otherwise: a pipe or a log gets everything.
+ */
+export function terminalWidth(): number | undefined {
+  if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+}
+
 export function statusColor(c: Colors, status: string): string {
   switch (status) {
     case 'completed':

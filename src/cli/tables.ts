@@ -4,125 +4,263 @@ import type { PhaseListing } from '../engine/deployment-source.js';
 import type { PlanStep } from '../engine/plan.js';
 import type { PhaseOutcome } from '../engine/run.js';
 import type { RollbackStep } from '../engine/rollback.js';
-import { liveArtifacts, reasonOf, statusOf } from '../state/document.js';
+import { liveArtifacts, statusOf } from '../state/document.js';
 import type { StateDocument, StateEvent } from '../state/schema.js';
 import { formatDuration } from '../engine/reporter.js';
-import { statusColor, type Colors } from './output.js';
+import { statusColor, terminalWidth, type Colors } from './output.js';
+import { phaseReason } from './phase-reason.js';
 
 /** What rendering a table takes; cli-table3 is loaded on demand, so action steps never load it. */
 export interface TableKit {
   readonly c: Colors;
   readonly Table: typeof TableClass;
+  /** The terminal's columns; undefined when the output is not a terminal, and then nothing is cut. */
+  readonly width: number | undefined;
 }
 
-export async function tableKit(c: Colors): Promise<TableKit> {
+export async function tableKit(c: Colors, width = terminalWidth()): Promise<TableKit> {
   const { default: Table } = await import('cli-table3');
-  return { c, Table };
+  return { c, Table, width };
 }
 
-function table(head: string[], { c, Table }: TableKit): TableClass.Table {
-  return new Table({
-    head: head.map((h) => c.bold(h)),
+/** The narrowest a wrapped column gets, however narrow the terminal. */
+const MIN_FLEX_WIDTH = 12;
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function textWidth(text: string): number {
+  return Math.max(
+    0,
+    ...text
+      .replace(ANSI, '')
+      .split('\n')
+      .map((line) => line.length),
+  );
+}
+
+interface Column {
+  readonly head: string;
+  /** The column that wraps to fit the terminal (the reason); others keep their width. */
+  readonly flex?: boolean;
+  /** Cells that may wrap inside the width the other cells of the column need (display names). */
+  readonly wrapsWithin?: (cell: string) => string;
+}
+
+/**
+ * A table as wide as its content; in a terminal narrower than that, the flexible column is narrowed
+ * and its cells wrap at word boundaries, so a row never runs past the right edge.
+ */
+function render(
+  columns: readonly Column[],
+  rows: readonly string[][],
+  { c, Table, width }: TableKit,
+): string {
+  const natural = columns.map(
+    (col, i) =>
+      Math.max(
+        textWidth(col.head),
+        ...rows.map((row) => textWidth(col.wrapsWithin ? col.wrapsWithin(row[i] ?? '') : (row[i] ?? ''))),
+      ) + 2,
+  );
+  const total = natural.reduce((sum, w) => sum + w, 0) + columns.length + 1;
+  const flex = columns.findIndex((col) => col.flex);
+  const colWidths = [...natural];
+  if (width !== undefined && total > width && flex >= 0) {
+    colWidths[flex] = Math.max(MIN_FLEX_WIDTH, width - (total - (natural[flex] ?? 0)));
+  }
+  const flexWidth = colWidths[flex];
+  const fitted =
+    flexWidth === undefined || flexWidth === natural[flex]
+      ? rows
+      : rows.map((row) => row.map((cell, i) => (i === flex ? wrapText(cell, flexWidth - 2) : cell)));
+  const t = new Table({
+    head: columns.map((col) => c.bold(col.head)),
     style: { head: [], border: [] },
     // No rule between rows: one line per phase reads faster.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    colWidths,
     wordWrap: true,
+    wrapOnWordBoundary: true,
   });
+  t.push(...fitted);
+  return t.toString();
 }
 
-const REASON_WIDTH = 70;
+/**
+ * Wraps at spaces to `width`; a word longer than that (a host name, a path) is split rather than cut,
+ * which is what the table would do to it.
+ */
+export function wrapText(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    let rest = word;
+    while (rest.length > 0) {
+      const room = line === '' ? width : width - line.length - 1;
+      if (rest.length <= room) {
+        line = line === '' ? rest : `${line} ${rest}`;
+        rest = '';
+      } else if (line !== '' && rest.length <= width) {
+        lines.push(line);
+        line = '';
+      } else {
+        const take = Math.max(1, room);
+        lines.push(line === '' ? rest.slice(0, take) : `${line} ${rest.slice(0, take)}`);
+        line = '';
+        rest = rest.slice(take);
+      }
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
+}
+
+/** A phase's name, and under it its display name when that says more. */
+function phaseCell(name: string, displayName: string | undefined, c: Colors): string {
+  return displayName && displayName !== name ? `${name}\n${c.dim(displayName)}` : name;
+}
+
+const PHASE_COLUMN: Column = { head: 'Phase', wrapsWithin: (cell) => cell.split('\n')[0] ?? '' };
+
+/** Timestamps: to the second when there is room, month-day hour:minute in a narrow terminal. */
+function when(iso: string | undefined, kit: TableKit): string {
+  if (iso === undefined) return '';
+  const full = iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return kit.width !== undefined && kit.width < 120 ? full.slice(5, 16) : full;
+}
+
+/** One line of a multi-line text (a first error line, a reason); never cut, wrapped by the table. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
 
 export function statusTable(
   doc: StateDocument | undefined,
   phases: readonly PhaseListing[],
   kit: TableKit,
 ): string {
-  const t = table(['Phase', 'Status', 'Reason', 'Updated', 'Attempts'], kit);
-  for (const phase of phases) {
+  const rows = phases.map((phase) => {
     const record = doc?.phases[phase.name];
-    t.push([
-      phase.name,
+    return [
+      phaseCell(phase.name, phase.displayName, kit.c),
       statusColor(kit.c, doc ? statusOf(doc, phase.name) : 'pending'),
-      clip(record?.error ? record.error.message : (reasonOf(record) ?? ''), REASON_WIDTH),
-      record?.updated_at.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? '',
+      oneLine(record?.error ? record.error.message : ((doc && phaseReason(doc, phase.name)) ?? '')),
+      when(record?.updated_at, kit),
       String(record?.attempts ?? 0),
-    ]);
-  }
-  return t.toString();
+    ];
+  });
+  return render(
+    [
+      PHASE_COLUMN,
+      { head: 'Status' },
+      { head: 'Reason', flex: true },
+      { head: 'Updated' },
+      { head: 'Tries' },
+    ],
+    rows,
+    kit,
+  );
 }
 
 export function artifactsTable(doc: StateDocument, kit: TableKit): string | undefined {
   const live = liveArtifacts(doc);
   if (live.length === 0) return undefined;
-  const t = table(['Artifact', 'Path', 'Size', 'SHA-256', 'Phase', 'Sensitive'], kit);
-  for (const [name, record] of live) {
-    t.push([
-      name,
-      record.path,
-      String(record.size),
-      `${record.sha256.slice(0, 12)}…`,
-      record.phase ?? '',
-      record.sensitive ? 'yes' : 'no',
-    ]);
-  }
-  return t.toString();
+  const rows = live.map(([name, record]) => [
+    name,
+    record.path,
+    String(record.size),
+    `${record.sha256.slice(0, 12)}…`,
+    record.phase ?? '',
+    record.sensitive ? 'yes' : 'no',
+  ]);
+  return render(
+    [
+      { head: 'Artifact' },
+      { head: 'Path', flex: true },
+      { head: 'Size' },
+      { head: 'SHA-256' },
+      { head: 'Phase' },
+      { head: 'Sensitive' },
+    ],
+    rows,
+    kit,
+  );
 }
 
 export function outcomesTable(outcomes: readonly PhaseOutcome[], kit: TableKit): string {
-  const t = table(['Phase', 'Status', 'Decision', 'Reason', 'Time'], kit);
-  for (const o of outcomes) {
-    t.push([
-      o.phase,
-      statusColor(kit.c, o.status),
-      o.decision,
-      clip(o.error ? (o.error.message.split('\n')[0] ?? '') : o.reason, REASON_WIDTH),
-      formatDuration(o.durationMs),
-    ]);
-  }
-  return t.toString();
+  const rows = outcomes.map((o) => [
+    phaseCell(o.phase, o.displayName, kit.c),
+    statusColor(kit.c, o.status),
+    o.decision,
+    oneLine(o.error ? (o.error.message.split('\n')[0] ?? '') : o.reason),
+    formatDuration(o.durationMs),
+  ]);
+  return render(
+    [
+      PHASE_COLUMN,
+      { head: 'Status' },
+      { head: 'Decision' },
+      { head: 'Reason', flex: true },
+      { head: 'Time' },
+    ],
+    rows,
+    kit,
+  );
 }
 
 export function planTable(steps: readonly PlanStep[], kit: TableKit): string {
-  const t = table(['Phase', 'Status now', 'Would', 'Why'], kit);
-  for (const step of steps) {
+  const rows = steps.map((step) => {
     const resets = step.resets.filter((name) => name !== step.phase);
     const why = step.reason + (resets.length > 0 ? `; resets ${resets.join(', ')}` : '');
-    t.push([step.phase, statusColor(kit.c, step.status), step.action, clip(why, REASON_WIDTH)]);
-  }
-  return t.toString();
+    return [
+      phaseCell(step.phase, step.displayName, kit.c),
+      statusColor(kit.c, step.status),
+      step.action,
+      oneLine(why),
+    ];
+  });
+  return render(
+    [PHASE_COLUMN, { head: 'Status now' }, { head: 'Would' }, { head: 'Why', flex: true }],
+    rows,
+    kit,
+  );
 }
 
 export function rollbackTable(
   steps: readonly (RollbackStep & { result?: string; error?: string })[],
   kit: TableKit,
 ): string {
-  const t = table(['Phase', 'Status before', 'Action', 'Result'], kit);
-  for (const step of steps) {
-    t.push([
-      step.phase,
-      statusColor(kit.c, step.status),
-      step.action,
-      clip(step.error ?? step.result ?? 'planned', REASON_WIDTH),
-    ]);
-  }
-  return t.toString();
+  const rows = steps.map((step) => [
+    step.phase,
+    statusColor(kit.c, step.status),
+    step.action,
+    oneLine(step.error ?? step.result ?? 'planned'),
+  ]);
+  return render(
+    [{ head: 'Phase' }, { head: 'Status before' }, { head: 'Action' }, { head: 'Result', flex: true }],
+    rows,
+    kit,
+  );
 }
 
 export function historyTable(events: readonly StateEvent[], kit: TableKit): string {
-  const t = table(['Time', 'Event', 'Phase', 'Message', 'Run'], kit);
-  for (const e of events) {
-    t.push([
-      e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-      e.type,
-      e.phase ?? '',
-      clip(e.message.split('\n')[0] ?? '', REASON_WIDTH),
-      e.run ? `${e.run.run_id}#${e.run.attempt}` : '',
-    ]);
-  }
-  return t.toString();
-}
-
-function clip(text: string, width: number): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+  const rows = events.map((e) => [
+    when(e.at, kit),
+    e.type,
+    e.phase ?? '',
+    oneLine(e.message.split('\n')[0] ?? ''),
+    e.run ? `${e.run.run_id}#${e.run.attempt}` : '',
+  ]);
+  return render(
+    [
+      { head: 'Time' },
+      { head: 'Event' },
+      { head: 'Phase' },
+      { head: 'Message', flex: true },
+      { head: 'Run' },
+    ],
+    rows,
+    kit,
+  );
 }

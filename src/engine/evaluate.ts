@@ -10,6 +10,7 @@ import type { FinalDecision } from './reporter.js';
 export interface Evaluation {
   readonly decision: FinalDecision;
   readonly inputsHash: string;
+  readonly inputHashes: Readonly<Record<string, string>>;
   /** Set when a validator ran. */
   readonly validationMs?: number;
 }
@@ -21,7 +22,14 @@ export function gatePhaseOf(phase: Phase): GatePhase {
     hasValidator: phase.validate !== undefined,
     ...(phase.disabledBecause === undefined ? {} : { disabledBecause: phase.disabledBecause }),
     inputsHash: fingerprint(phase.inputs),
+    inputHashes: inputFingerprints(phase.inputs),
   };
+}
+
+/** One fingerprint per top-level key of a phase's inputs (none when the inputs are not a mapping). */
+export function inputFingerprints(inputs: unknown): Record<string, string> {
+  if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) return {};
+  return Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key, fingerprint(value)]));
 }
 
 /** Thrown when a validator itself fails to run (not when it finds drift): the phase is left as it is. */
@@ -38,7 +46,8 @@ export async function evaluate(
 ): Promise<Evaluation> {
   const gatePhase = gatePhaseOf(phase);
   const first = decide(doc, graph, gatePhase, undefined, options);
-  if (first.action !== 'validate') return { decision: first, inputsHash: gatePhase.inputsHash };
+  const hashes = { inputsHash: gatePhase.inputsHash, inputHashes: gatePhase.inputHashes ?? {} };
+  if (first.action !== 'validate') return { decision: first, ...hashes };
   const validate = phase.validate;
   if (!validate) throw new Error(`gate asked to validate ${phase.name}, which has no validator`);
   const started = performance.now();
@@ -60,5 +69,5 @@ export async function evaluate(
     options,
   );
   if (second.action === 'validate') throw new Error('gate asked twice for validation');
-  return { decision: second, inputsHash: gatePhase.inputsHash, validationMs: performance.now() - started };
+  return { decision: second, ...hashes, validationMs: performance.now() - started };
 }

@@ -14,6 +14,8 @@ export interface GatePhase {
   /** Undefined when enabled; otherwise why the (optional) phase is off. */
   readonly disabledBecause?: string;
   readonly inputsHash: string;
+  /** A fingerprint per top-level input (see `inputFingerprints`), to name what changed. */
+  readonly inputHashes?: Readonly<Record<string, string>>;
 }
 
 export interface ValidationOutcome {
@@ -87,7 +89,12 @@ export function decide(
   }
 
   if (record?.inputs_hash !== undefined && record.inputs_hash !== phase.inputsHash) {
-    return { action: 'run', reason: 'inputs changed since it completed', reset: 'cascade' };
+    const changed = changedInputs(record.input_hashes, phase.inputHashes);
+    return {
+      action: 'run',
+      reason: `inputs changed since it completed${changed.length > 0 ? `: ${changed.join(', ')}` : ''}`,
+      reset: 'cascade',
+    };
   }
   if (!phase.hasValidator) {
     return { action: 'skip', reason: 'completed (no validator to check it against reality)', record: 'none' };
@@ -101,6 +108,16 @@ export function decide(
     reason: `validation failed: ${validation.evidence}`,
     reset: phase.runnerScoped ? 'self' : 'cascade',
   };
+}
+
+/** The inputs whose fingerprints differ (added and removed ones too); none when either side lacks them. */
+export function changedInputs(
+  before: Readonly<Record<string, string>> | undefined,
+  now: Readonly<Record<string, string>> | undefined,
+): string[] {
+  if (!before || !now) return [];
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].sort();
+  return keys.filter((key) => before[key] !== now[key]);
 }
 
 function describeRun(run: StateDocument['phases'][string]['last_run']): string {

@@ -52,7 +52,7 @@ export async function planDeployment(
   const steps: PlanStep[] = [];
 
   for (const phase of selectPhases(deployment, options)) {
-    const { decision, inputsHash, validationMs } = await evaluate(
+    const { decision, inputsHash, inputHashes, validationMs } = await evaluate(
       doc,
       deployment.graph,
       phase,
@@ -87,7 +87,7 @@ export async function planDeployment(
       validated: validationMs !== undefined,
       resets,
     });
-    if (decision.action === 'run') doc = markCompleted(doc, phase.name, stamp(), inputsHash);
+    if (decision.action === 'run') doc = markCompleted(doc, phase.name, stamp(), inputsHash, inputHashes);
   }
   return steps;
 }

@@ -63,7 +63,7 @@ export async function runDeployment(
         outcome(rest, { decision: 'not-reached', reason: 'run cancelled' });
       break;
     }
-    const { decision, inputsHash } = await beginPhase(session, deployment, phase, reporter, {
+    const { decision, inputsHash, inputHashes } = await beginPhase(session, deployment, phase, reporter, {
       ...(options.force && options.only === phase.name ? { force: true } : {}),
       context: () => validationContext(context(phase)),
     });
@@ -95,7 +95,7 @@ export async function runDeployment(
       return { deploymentId: deployment.id, outcomes, failed: { phase: phase.name, error: failure } };
     }
     const durationMs = performance.now() - started;
-    await finishPhase(session, phase.name, { status: 'completed', inputsHash });
+    await finishPhase(session, phase.name, { status: 'completed', inputsHash, inputHashes });
     failpoint(`after-commit:${phase.name}:completed`);
     reporter.finished(phase, { status: 'completed', durationMs });
     outcome(phase, { decision: 'run', reason: decision.reason, durationMs });

@@ -29,6 +29,7 @@ export interface BeginOptions {
 export interface Begun {
   readonly decision: FinalDecision;
   readonly inputsHash: string;
+  readonly inputHashes: Readonly<Record<string, string>>;
   readonly validationMs?: number;
 }
 
@@ -43,7 +44,7 @@ export async function beginPhase(
   reporter: Reporter,
   options: BeginOptions,
 ): Promise<Begun> {
-  const { decision, inputsHash, validationMs } = await evaluate(
+  const { decision, inputsHash, inputHashes, validationMs } = await evaluate(
     session.doc,
     deployment.graph,
     phase,
@@ -51,7 +52,12 @@ export async function beginPhase(
     options.force ? { force: true } : {},
   );
   reporter.decided(phase, decision, validationMs);
-  const begun = { decision, inputsHash, ...(validationMs === undefined ? {} : { validationMs }) };
+  const begun = {
+    decision,
+    inputsHash,
+    inputHashes,
+    ...(validationMs === undefined ? {} : { validationMs }),
+  };
   if (decision.action === 'blocked') return begun;
   if (decision.action === 'skip') {
     if (decision.record === 'skipped')
@@ -88,11 +94,15 @@ export async function finishPhase(
   session: Session,
   phase: string,
   outcome:
-    | { readonly status: 'completed'; readonly inputsHash: string | undefined }
+    | {
+        readonly status: 'completed';
+        readonly inputsHash: string | undefined;
+        readonly inputHashes?: Readonly<Record<string, string>>;
+      }
     | { readonly status: 'failed'; readonly error: PhaseError },
 ): Promise<void> {
   if (outcome.status === 'completed') {
-    session.change((doc, stamp) => markCompleted(doc, phase, stamp, outcome.inputsHash));
+    session.change((doc, stamp) => markCompleted(doc, phase, stamp, outcome.inputsHash, outcome.inputHashes));
   } else {
     session.change((doc, stamp) => markFailed(doc, phase, stamp, outcome.error));
   }

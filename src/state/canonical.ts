@@ -1,5 +1,7 @@
 /** Canonical JSON (keys sorted, no whitespace) and the fingerprints built on it. */
-import { createHash } from 'node:crypto';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -17,7 +19,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return crypto().createHash('sha256').update(data).digest('hex');
 }
 
 /** The fingerprint of a phase's inputs: equal inputs, in any key order, give equal fingerprints. */

@@ -82,6 +82,8 @@ export const PhaseRecordSchema = z.strictObject({
   reason: z.optional(z.string()),
   error: z.optional(PhaseErrorSchema),
   inputs_hash: z.optional(sha256),
+  /** A fingerprint per top-level input, so that a change can name the input that changed. */
+  input_hashes: z.optional(z.record(z.string(), sha256)),
   last_run: z.optional(RunRefSchema),
   evidence: z.optional(EvidenceSchema),
 });

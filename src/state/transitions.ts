@@ -55,6 +55,7 @@ export function markInProgress(doc: StateDocument, phase: string, stamp: Stamp, 
     attempts: (previous?.attempts ?? 0) + 1,
     reason,
     ...(previous?.inputs_hash ? { inputs_hash: previous.inputs_hash } : {}),
+    ...(previous?.input_hashes ? { input_hashes: previous.input_hashes } : {}),
     last_run: stamp.run,
   };
   return appendEvent(withPhase(doc, phase, record), event(stamp, 'phase_started', `started: ${reason}`, phase));
@@ -65,6 +66,7 @@ export function markCompleted(
   phase: string,
   stamp: Stamp,
   inputsHash: string | undefined,
+  inputHashes?: Readonly<Record<string, string>>,
 ): StateDocument {
   const previous = currentRecord(doc, phase);
   const record: PhaseRecord = {
@@ -73,6 +75,7 @@ export function markCompleted(
     ...(previous?.started_at ? { started_at: previous.started_at } : {}),
     completed_at: stamp.at,
     ...(inputsHash ? { inputs_hash: inputsHash } : {}),
+    ...(inputHashes && Object.keys(inputHashes).length > 0 ? { input_hashes: { ...inputHashes } } : {}),
     last_run: stamp.run,
   };
   return appendEvent(withPhase(doc, phase, record), event(stamp, 'phase_completed', 'completed', phase));
@@ -87,6 +90,7 @@ export function markFailed(doc: StateDocument, phase: string, stamp: Stamp, erro
     reason: `failed (${error.class}): ${firstLine(error.message)}`,
     error,
     ...(previous?.inputs_hash ? { inputs_hash: previous.inputs_hash } : {}),
+    ...(previous?.input_hashes ? { input_hashes: previous.input_hashes } : {}),
     last_run: stamp.run,
   };
   return appendEvent(
@@ -166,6 +170,7 @@ function resetPhases(
       status: 'pending',
       reason,
       ...(previous?.inputs_hash ? { inputs_hash: previous.inputs_hash } : {}),
+    ...(previous?.input_hashes ? { input_hashes: previous.input_hashes } : {}),
       ...(previous?.last_run ? { last_run: previous.last_run } : {}),
     };
   }

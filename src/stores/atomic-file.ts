@@ -1,11 +1,16 @@
 /** Whole-file writes that a crash can never leave half done: temp file, fsync, rename, fsync dir. */
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { failpoint } from '../failpoints.js';
 
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${crypto().randomBytes(4).toString('hex')}.tmp`,
+  );
   // Errors name the file being written, not the temp file on its way there.
   const handle = await open(temp, 'wx', mode).catch((error: unknown) => {
     throw naming(error, path);

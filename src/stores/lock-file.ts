@@ -12,13 +12,15 @@
  * over a stale lock ends those first, so a phase never runs while an earlier attempt of it is still
  * alive on this host.
  */
-import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { LockLostError, StateLockedError } from '../errors.js';
 import { endGroups, onGroupsChanged, type ProcessGroup } from '../tools/process-groups.js';
 import { naming } from './atomic-file.js';
 import type { LockOwner, StoreLock } from './store.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export const LOCK_TOKEN_ENV = 'K0RDENT_LOCK_TOKEN';
 
@@ -72,7 +74,7 @@ export class LockFile {
         host: hostname(),
         started_at: new Date().toISOString(),
         command: owner.command,
-        token: randomBytes(16).toString('hex'),
+        token: crypto().randomBytes(16).toString('hex'),
       };
       const created = await this.create(info);
       if (created) {
@@ -168,7 +170,7 @@ export class LockFile {
 
   /** Replaces `.lock.processes` in one rename; never fsynced: it only matters on this host. */
   private async writeProcesses(list: ProcessList): Promise<void> {
-    const temp = `${this.path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
+    const temp = `${this.path}.${process.pid}.${crypto().randomBytes(8).toString('hex')}.tmp`;
     try {
       await writeFile(temp, JSON.stringify(list) + '\n', { mode: 0o600 });
       await rename(temp, this.processesPath);
@@ -276,7 +278,7 @@ export class LockFile {
    * if another writer replaced it in between, its fresh lock is put back.
    */
   private async takeOver(stale: LockInfo): Promise<boolean> {
-    const aside = `${this.path}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+    const aside = `${this.path}.stale.${process.pid}.${crypto().randomBytes(4).toString('hex')}`;
     try {
       await rename(this.path, aside);
     } catch (error) {

@@ -33,13 +33,16 @@ describe('artifact record and verify', () => {
       /changed +notes: notes\.txt changed: sha256 [0-9a-f]{12}… \(8 bytes\), recorded 5891b5b522d5… \(6 bytes\)/,
     );
     const json = JSON.parse((await cli('artifact', 'verify', '--json')).stdout) as {
-      name: string;
-      check: { ok: boolean };
-    }[];
-    expect(json.map((r) => [r.name, r.check.ok])).toEqual([
-      ['cluster_config', true],
-      ['hub_key', true],
-      ['notes', false],
+      schema_version: number;
+      ok: boolean;
+      artifacts: Record<string, { ok: boolean; problem?: string }>;
+    };
+    expect(json.schema_version).toBe(2);
+    expect(json.ok).toBe(false);
+    expect(Object.entries(json.artifacts).map(([name, r]) => [name, r.ok, r.problem])).toEqual([
+      ['cluster_config', true, undefined],
+      ['hub_key', true, undefined],
+      ['notes', false, 'changed'],
     ]);
   });
 

@@ -1,7 +1,7 @@
 /** Reality drifts (a file deleted) or inputs change: exactly that phase and its dependents run again. */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, scratchDir } from '../support/cli.js';
+import { runCli, runOutcomes, scratchDir } from '../support/cli.js';
 import { examplePipelineCopy, readState } from '../support/pipelines.js';
 
 let dir: string;
@@ -17,8 +17,7 @@ afterEach(() => cleanup());
 async function run(): Promise<Record<string, string>> {
   const result = await runCli(['run', '--pipeline', pipeline, '--json'], { cwd: dir });
   expect(result.code).toBe(0);
-  const summary = JSON.parse(result.stdout) as { outcomes: { phase: string; decision: string }[] };
-  return Object.fromEntries(summary.outcomes.map((o) => [o.phase, o.decision]));
+  return Object.fromEntries(runOutcomes(result.stdout).map((o) => [o.phase, o.decision]));
 }
 
 test('a validator that fails resets that phase and its dependents only', async () => {
@@ -62,10 +61,7 @@ test('enabling the optional phase runs it; disabling it again records it as skip
   const enabled = await runCli(['run', '--pipeline', pipeline, '--enable', 'install_addons', '--json'], {
     cwd: dir,
   });
-  const summary = JSON.parse(enabled.stdout) as {
-    outcomes: { phase: string; decision: string; reason: string }[];
-  };
-  expect(summary.outcomes.at(-1)).toMatchObject({
+  expect(runOutcomes(enabled.stdout).at(-1)).toMatchObject({
     phase: 'install_addons',
     decision: 'run',
     reason: 'enabled again after being skipped',

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, scratchDir } from '../support/cli.js';
+import { runCli, runOutcomes, scratchDir } from '../support/cli.js';
 import { EXAMPLE_PIPELINE, examplePipelineCopy, readState, statuses } from '../support/pipelines.js';
 
 let dir: string;
@@ -62,11 +62,11 @@ test('rollback undoes newest first, resets, removes the rolled-back artifacts, a
   ]);
 
   const rerun = await cli('run', '--json');
-  const summary = JSON.parse(rerun.stdout) as { outcomes: { phase: string; decision: string }[] };
-  expect(summary.outcomes.filter((o) => o.decision === 'run').map((o) => o.phase)).toEqual([
-    'render_config',
-    'start_cluster',
-  ]);
+  expect(
+    runOutcomes(rerun.stdout)
+      .filter((o) => o.decision === 'run')
+      .map((o) => o.phase),
+  ).toEqual(['render_config', 'start_cluster']);
 });
 
 test('a rollback to the first phase undoes everything and archives the previous state', async () => {

@@ -1,7 +1,7 @@
 /** The quick start, as a newcomer runs it: the example pipeline on the local store, twice. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, scratchDir } from '../support/cli.js';
+import { runCli, runOutcomes, scratchDir } from '../support/cli.js';
 import { EXAMPLE_PHASES, EXAMPLE_PIPELINE, readState, statuses } from '../support/pipelines.js';
 
 let dir: string;
@@ -40,11 +40,21 @@ test('second run: every completed phase is validated against reality and skipped
   const before = readState(dir);
   const result = await cli('run', '--pipeline', EXAMPLE_PIPELINE, '--json');
   expect(result.code).toBe(0);
-  const summary = JSON.parse(result.stdout) as {
-    outcomes: { phase: string; decision: string; reason: string }[];
-  };
-  expect(summary.outcomes.map((o) => [o.phase, o.decision])).toEqual(EXAMPLE_PHASES.map((p) => [p, 'skip']));
-  expect(summary.outcomes[1]?.reason).toBe('completed and still true: validate exited 0');
+  const json = JSON.parse(result.stdout) as Record<string, unknown>;
+  expect(json).toMatchObject({
+    schema_version: 2,
+    deployment_id: 'local-demo',
+    result: 'succeeded',
+    failed_phase: null,
+  });
+  expect(json.duration_ms).toEqual(expect.any(Number));
+  const outcomes = runOutcomes(result.stdout);
+  expect(outcomes.map((o) => [o.phase, o.decision])).toEqual(EXAMPLE_PHASES.map((p) => [p, 'skip']));
+  expect(outcomes[1]).toMatchObject({
+    display_name: 'Generate keys',
+    status: 'completed',
+    reason: 'completed and still true: validate exited 0',
+  });
   const after = readState(dir);
   for (const phase of EXAMPLE_PHASES.slice(0, 4)) {
     expect(after.phases[phase]?.attempts).toBe(before.phases[phase]?.attempts);
@@ -66,6 +76,7 @@ test('status --json has the documented shape, phases in execution order', async 
   expect(status.schema_version).toBe(2);
   expect(Object.keys(status.phases)).toEqual(EXAMPLE_PHASES);
   expect(status.phases.generate_keys).toEqual({
+    display_name: 'Generate keys',
     status: 'completed',
     updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     reason: 'completed and still true: validate exited 0',
@@ -75,6 +86,10 @@ test('status --json has the documented shape, phases in execution order', async 
   expect(status.artifacts.hub_key).toEqual({
     path: 'scratch/local-demo/keys/hub.key',
     sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    size: 45,
+    phase: 'generate_keys',
+    sensitive: true,
+    updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
   });
 });
 
@@ -101,7 +116,13 @@ test('plan shows what run would do, with validators run and nothing changed', as
 
 test('history lists the events, newest last', async () => {
   const result = await cli('history', '--json');
-  const events = JSON.parse(result.stdout) as { type: string; phase?: string }[];
+  const history = JSON.parse(result.stdout) as {
+    schema_version: number;
+    deployment_id: string;
+    events: { type: string; phase?: string }[];
+  };
+  expect(history).toMatchObject({ schema_version: 2, deployment_id: 'local-demo' });
+  const events = history.events;
   expect(events[0]?.type).toBe('deployment_created');
   expect(events.filter((e) => e.type === 'phase_completed').map((e) => e.phase)).toEqual(
     EXAMPLE_PHASES.slice(0, 4),
@@ -129,8 +150,7 @@ test('--only runs a single phase, and refuses one whose needs are not done', asy
 
 test('--until runs the phases up to and including one', async () => {
   const result = await cli('run', '--until', 'generate_keys', '--json');
-  const summary = JSON.parse(result.stdout) as { outcomes: { phase: string; decision: string }[] };
-  expect(summary.outcomes.map((o) => `${o.phase}:${o.decision}`)).toEqual([
+  expect(runOutcomes(result.stdout).map((o) => `${o.phase}:${o.decision}`)).toEqual([
     'prepare_workspace:skip',
     'generate_keys:run',
   ]);

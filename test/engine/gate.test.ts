@@ -1,4 +1,4 @@
-import { decide, type GatePhase } from '../../src/engine/gate.js';
+import { changedInputs, decide, type GatePhase } from '../../src/engine/gate.js';
 import { PhaseGraph } from '../../src/graph/dag.js';
 import type { StateDocument } from '../../src/state/schema.js';
 import { markCompleted, markFailed, markInProgress, markSkipped } from '../../src/state/transitions.js';
@@ -76,6 +76,20 @@ describe('the gate', () => {
       reason: 'inputs changed since it completed',
       reset: 'cascade',
     });
+  });
+
+  test('changed inputs are named: changed, added and removed keys', () => {
+    const h = (n: number) => String(n).repeat(64);
+    const done = markCompleted(withBase(), 'app', stamp(), h(2), { workers: h(3), name: h(4), old: h(5) });
+    const now = phase({ inputHashes: { workers: h(6), name: h(4), region: h(7) } });
+    expect(decide(done, graph, now)).toEqual({
+      action: 'run',
+      reason: 'inputs changed since it completed: old, region, workers',
+      reset: 'cascade',
+    });
+    expect(changedInputs({ a: h(1) }, { a: h(1) })).toEqual([]);
+    // A phase completed before per-input fingerprints were recorded: the change is not named.
+    expect(changedInputs(undefined, { a: h(1) })).toEqual([]);
   });
 
   test('a completed phase is validated before it is skipped, and the evidence is recorded', () => {

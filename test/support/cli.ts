@@ -1,6 +1,6 @@
 /**
  * Runs the built k0rdent-deploy CLI as a process, in a scratch working directory, the way a user
- * does: `npx k0rdent-deploy …` is `node dist/cli.js …`.
+ * does: `bin/k0rdent-deploy …` (and the npm package's bin) is `node dist/cli.js …`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -98,4 +98,19 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function scratchDir(prefix = 'k0rdent-deploy-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface RunOutcome {
+  readonly phase: string;
+  readonly display_name: string;
+  readonly decision: string;
+  readonly status: string;
+  readonly reason: string;
+  readonly duration_ms: number | null;
+}
+
+/** The phases of `run --json` output, in order, each with its name. */
+export function runOutcomes(stdout: string): RunOutcome[] {
+  const json = JSON.parse(stdout) as { phases: Record<string, Omit<RunOutcome, 'phase'>> };
+  return Object.entries(json.phases).map(([phase, outcome]) => ({ phase, ...outcome }));
 }

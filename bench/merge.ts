@@ -1,66 +1,13 @@
 /**
- * Issue 2 benchmarks: a cold `k0rdent-deploy status` against a bare `node -e 0`, and the merge of
- * 1,000 snapshots of a 100-phase state with 10,000 events.
+ * Issue 2 benchmark: the merge of 1,000 snapshots of a 100-phase state with 10,000 events. (The
+ * CLI's start-up is measured in actions.bench.ts, against the same baseline as the actions'.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { createDocument, type Stamp } from '../src/state/document.js';
 import { HybridClock } from '../src/state/hlc.js';
 import { mergeAll } from '../src/state/merge.js';
 import type { StateDocument, StateEvent } from '../src/state/schema.js';
 import { markCompleted, markInProgress } from '../src/state/transitions.js';
-import { interleaved, type Measurement } from './measure.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
-
-export function benchColdStatus(rounds = 15): Measurement[] {
-  const dir = mkdtempSync(join(tmpdir(), 'k0rdent-bench-'));
-  const env = { ...process.env, NO_COLOR: '1' };
-  try {
-    const setup = spawnSync(
-      process.execPath,
-      [CLI, 'run', '--pipeline', join(ROOT, 'examples/local/pipeline.yml')],
-      { cwd: dir, env },
-    );
-    if (setup.status !== 0) throw new Error(`example pipeline failed: ${setup.stderr.toString()}`);
-    const run =
-      (args: string[], extra: NodeJS.ProcessEnv = {}) =>
-      () => {
-        const started = process.hrtime.bigint();
-        const result = spawnSync(process.execPath, args, {
-          cwd: dir,
-          env: { ...env, ...extra },
-          stdio: 'pipe',
-        });
-        if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr.toString()}`);
-        return Number(process.hrtime.bigint() - started) / 1e6;
-      };
-    const times = interleaved(rounds, {
-      node: run(['-e', '0']),
-      status: run([CLI, 'status']),
-      statusNoCache: run([CLI, 'status'], { NODE_DISABLE_COMPILE_CACHE: '1' }),
-    });
-    const node = times.node!.median;
-    const status = times.status!.median;
-    const noCache = times.statusNoCache!.median;
-    return [
-      { name: 'node -e 0 (median)', value: node, unit: 'ms' },
-      { name: 'k0rdent-deploy status, cold process (median)', value: status, unit: 'ms' },
-      { name: 'status / node -e 0', value: status / node, unit: 'x', target: '≤ 3x', ok: status / node <= 3 },
-      {
-        name: 'status / node -e 0 without the compile cache (first start on a fresh runner)',
-        value: noCache / node,
-        unit: 'x',
-        note: `${noCache.toFixed(1)} ms; ${rounds} interleaved rounds, state of the example pipeline after one run`,
-      },
-    ];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import type { Measurement } from './measure.js';
 
 const PHASES = 100;
 const EVENTS = 10_000;
