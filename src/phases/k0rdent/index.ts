@@ -9,6 +9,7 @@ export {
   resolveConfig,
   type K0rdentSourceOptions,
 } from './deployment.js';
+export { assertNothingLive, LiveDeploymentError } from './fresh-start.js';
 export { isBuiltIn } from './parts.js';
 export { FAST_TARGETS, fastDestroy } from './teardown.js';
 export { plannedHosts } from './topology.js';
