@@ -32,6 +32,7 @@ export async function openDeployment(inputs: CommonInputs, phase?: string): Prom
   core.setOutput(Outputs.deploymentId, deploymentId);
   const state = openStateStore({
     backend: inputs.stateBackend,
+    ...(inputs.stateUrl === undefined ? {} : { stateUrl: inputs.stateUrl }),
     deploymentId,
     ...(inputs.githubToken === undefined ? {} : { githubToken: inputs.githubToken }),
     ...(inputs.stateKey === undefined ? {} : { stateKey: inputs.stateKey }),
