@@ -70,7 +70,8 @@ async function setup(
 ): Promise<{ store: CliStore; source: StateSource; term: Output; reporter: ConsoleReporter }> {
   const term = createOutput(options.color === undefined ? {} : { color: options.color });
   const source = await openStateSource(await sourceOptions(options));
-  const store = source.deploymentId === undefined ? unsettled(source) : source.store();
+  const store =
+    source.backend === 'azure-blob' && source.deploymentId === undefined ? unsettled(source) : source.store();
   return { store, source, term, reporter: new ConsoleReporter(term, json) };
 }
 

@@ -266,15 +266,16 @@ async function fromBlob(options: PullOptions, id: string | undefined): Promise<C
       ...(id === undefined ? {} : { deploymentId: id }),
     });
     const store = blobStoreOf(source);
-    const exported = await store.exportState();
-    if (!exported) throw new UserError(`no deployment state in ${store.description}`);
-    const keys = keysFromEnv();
-    if (!keys && (exported.signedWith !== undefined || exported.sensitive.length > 0)) {
+    const header = await store.storedHeader();
+    if (!header.exists) throw new UserError(`no deployment state in ${store.description}`);
+    if (!keysFromEnv() && (header.signedWith !== undefined || header.sensitive.length > 0)) {
       throw new UserError(
-        `${store.description} is authenticated with a state-key and holds ${exported.sensitive.length} encrypted file(s), ` +
+        `${store.description} is authenticated with a state-key and holds ${header.sensitive.length} encrypted file(s), ` +
           `and ${STATE_KEY_ENV} is not set: set it to the state-key the deployment was written with`,
       );
     }
+    const exported = await store.exportState();
+    if (!exported) throw new UserError(`no deployment state in ${store.description}`);
     return { doc: exported.doc, files: exported.files, source: store.description };
   } finally {
     await rm(work, { recursive: true, force: true });

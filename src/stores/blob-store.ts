@@ -312,6 +312,16 @@ export class BlobStateStore implements StateStore {
     }
   }
 
+  /** Whether the stored state is authenticated, and which of its files are encrypted (1 request). */
+  async storedHeader(): Promise<{ exists: boolean; signedWith?: string; sensitive: string[] }> {
+    const remote = await this.readRemote();
+    return {
+      exists: remote.doc !== undefined,
+      ...(remote.signedWith === undefined ? {} : { signedWith: remote.signedWith }),
+      sensitive: [...remote.external.keys()],
+    };
+  }
+
   /** The state blob's current properties and who holds its lease (for `state unlock`). */
   async holder(): Promise<{ leased: boolean; holder?: string }> {
     const container = await this.container();
