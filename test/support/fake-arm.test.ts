@@ -725,10 +725,7 @@ describe('the subscription resource list', () => {
     ]);
     expect(tagged.every((r) => r.tags === undefined)).toBe(true);
     const error = await rejectionOf(
-      (async () => {
-        for await (const item of clients.resources.resources.list({ filter: "substringof('x', name)" }))
-          void item;
-      })(),
+      clients.resources.resources.list({ filter: "substringof('x', name)" }).byPage().next(),
     );
     expect(
       isRestError(error) && error.statusCode === 400 && error.code === 'InvalidFilterInQueryString',

@@ -31,9 +31,9 @@ beforeAll(async () => {
   ({ dir, cleanup } = scratchDir());
   identity = await startFakeIdentity({ tenantId: TENANT, clientId: CLIENT });
   // The fake accepts tokens of the fake Entra ID, and the test's own (which only seeds resources).
-  let seeding: string | undefined;
-  arm = await startFakeArm({ acceptToken: (token) => identity.issued(token) || token === seeding });
-  seeding = (await arm.credential.getToken('https://management.azure.com/.default'))?.token;
+  const seeding: { token?: string } = {};
+  arm = await startFakeArm({ acceptToken: (token) => identity.issued(token) || token === seeding.token });
+  seeding.token = (await arm.credential.getToken('https://management.azure.com/.default'))?.token;
   gh = await startActionsEmulator({ owner: 'acme', repo: 'infra' });
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, arm.caCertPem + identity.caCertPem);
