@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, measured in one run, against the committed dist/ bundle. */
 import { spawnSync } from 'node:child_process';
+import { benchAzureBlob } from './azure-blob.js';
 import { benchAzureValidation } from './azure-validation.js';
 import { benchColdStatus, benchMerge } from './cli-and-merge.js';
 import { report } from './measure.js';
@@ -8,6 +9,10 @@ const results = [
   { title: 'CLI cold start (issue 2)', measurements: benchColdStatus() },
   { title: 'State merge (issue 2)', measurements: benchMerge() },
   { title: 'Azure validation (issue 4)', measurements: await benchAzureValidation() },
+  {
+    title: 'Azure blob state store, against Azurite on loopback (issue 13)',
+    measurements: await benchAzureBlob(),
+  },
 ];
 for (const { title, measurements } of results) report(title, measurements);
 // The actions benchmark runs the bundle against the artifact emulator, which lives in the Jest setup.

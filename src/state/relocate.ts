@@ -10,7 +10,10 @@ import type { StateDocument } from './schema.js';
 /** The state directory of stored state: the actions' workspace `state/`, the CLI's default. */
 export const CANONICAL_STATE_DIR = 'state';
 
-/** Where stored files that lie outside the state directory go under it. */
+/**
+ * Where stored files that lie outside the state directory go under it (reserved names: a phase's own
+ * file at `state/workspace/…` would come back from a round trip without that prefix).
+ */
 const OUTSIDE = 'workspace';
 const SECRETS = 'secrets';
 
