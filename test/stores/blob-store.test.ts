@@ -58,6 +58,7 @@ function openStore(
   options: {
     id?: string;
     key?: string | undefined;
+    previousKey?: string;
     env?: NodeJS.ProcessEnv;
     waitMs?: number;
     workspace?: string;
@@ -75,7 +76,12 @@ function openStore(
     deploymentId: id,
     workDir: join(dir, 'work'),
     workspace,
-    codecs: key ? keyedCodecs(id, { current: stateKey(key) }) : { plain: plainCodec },
+    codecs: key
+      ? keyedCodecs(id, {
+          current: stateKey(key),
+          ...(options.previousKey ? { previous: stateKey(options.previousKey) } : {}),
+        })
+      : { plain: plainCodec },
     writer: { run_id: `run-${counter}`, attempt: 1, job: 'test', lane: `lane${counter}`, actor: 'tester' },
     lease: { seconds: 15, waitMs: options.waitMs ?? 0, pollMs: 200 },
     log: {
@@ -216,6 +222,24 @@ describe('state and files', () => {
 });
 
 describe('writers', () => {
+  test('the lease is renewed while its holder runs: past one lease period it still holds, and still writes', async () => {
+    const container = await newContainer();
+    const holder = openStore(container);
+    const lock = await holder.store.lock(owner);
+    const doc = await holder.store.save(fresh());
+    await new Promise((resolve) => setTimeout(resolve, 16_000)); // the lease period is 15 s
+    const error = await openStore(container)
+      .store.lock(owner)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateLockedError);
+    await holder.store.save(markInProgress(doc, 'keys', stamp(), 'still the holder'));
+    await lock.release();
+    expect(
+      storage.log.filter((r) => r.operation === 'Lease:renew' && r.status === 200).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect((await readFresh(container))?.phases.keys?.status).toBe('in_progress');
+  }, 30_000);
+
   test('a second writer waits for the lease, then finds and keeps the first writer’s changes', async () => {
     const container = await newContainer();
     const first = openStore(container);
@@ -275,6 +299,27 @@ describe('writers', () => {
     for (const phase of ['keys', 'network', 'vms'])
       expect([phase, final?.phases[phase]?.status]).toEqual([phase, 'completed']);
     expect(storage.log.some((r) => r.operation === 'PutBlob' && r.status === 412)).toBe(true);
+  });
+});
+
+describe('key rotation', () => {
+  test('rekey writes every secret again under the new key: afterwards the old key is not needed', async () => {
+    const container = await newContainer();
+    const writer = openStore(container, { key: OTHER_KEY });
+    const lock = await writer.store.lock(owner);
+    await writer.store.save(withFile(fresh(), writer.workspace, 'hub_key', SECRET, true));
+    await lock.release();
+    const before = [...(await storage.contents(container)).keys()];
+
+    const rotating = openStore(container, { key: KEY, previousKey: OTHER_KEY });
+    expect(await rotating.store.rekey(owner)).toBe(1);
+    const after = [...(await storage.contents(container)).keys()];
+    expect(after.filter((n) => n.includes('/files/'))).toHaveLength(1);
+    expect(after.filter((n) => before.includes(n) && n.includes('/files/'))).toEqual([]);
+
+    const reader = openStore(container, { key: KEY });
+    await reader.store.load();
+    expect(readFileSync(join(reader.workspace, 'state/hub_key.txt'), 'utf8')).toBe(SECRET);
   });
 });
 
