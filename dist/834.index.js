@@ -2715,7 +2715,7 @@ async function assertNothingLive(deployment, options) {
     }
     catch (error) {
         if (error instanceof phase/* PhaseConfigurationError */.AV) {
-            return `deployment ${deployment.id} has no state; Azure was not asked for resources of it (${error.message})`;
+            return `deployment ${deployment.id} has no state yet; no Azure subscription is configured, so Azure was not asked whether resources of it run`;
         }
         throw error;
     }

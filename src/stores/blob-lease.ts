@@ -158,7 +158,14 @@ export class BlobLease {
         }
         continue;
       }
-      const { etag } = await container.setMetadata(blob, holderMetadata(holder), leaseId);
+      let etag: string;
+      try {
+        ({ etag } = await container.setMetadata(blob, holderMetadata(holder), leaseId));
+      } catch (error) {
+        // Not left held for a whole period by a writer that never got going.
+        await container.releaseLease(blob, leaseId).catch(() => undefined);
+        throw error;
+      }
       const lease = new BlobLease(container, blob, leaseId, holder, settings, log, etag);
       lease.startRenewing();
       log.debug(`leased ${blob} for ${settings.seconds} s (renewed while this runs)`);

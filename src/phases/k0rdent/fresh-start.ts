@@ -40,7 +40,7 @@ export async function assertNothingLive(
     gateway = await runtime.azure(options.signal);
   } catch (error) {
     if (error instanceof PhaseConfigurationError) {
-      return `deployment ${deployment.id} has no state; Azure was not asked for resources of it (${error.message})`;
+      return `deployment ${deployment.id} has no state yet; no Azure subscription is configured, so Azure was not asked whether resources of it run`;
     }
     throw error;
   }
