@@ -250,3 +250,25 @@ test('push a local deployment to blob storage, pull it elsewhere; a newer copy i
   expect(noKey.code).toBe(2);
   expect(noKey.stderr).toContain('K0RDENT_STATE_KEY is not set');
 }, 120_000);
+
+test('a container holding several deployments: a command without a pipeline lists them; --deployment-id picks one', async () => {
+  const url = await container();
+  ok(await blob(['run', '--pipeline', EXAMPLE_PIPELINE], dir, url));
+  const other = join(dir, 'other.yml');
+  writeFileSync(other, 'deployment: other-demo\nphases:\n  - name: only\n    run: echo "nothing to do"\n');
+  ok(await blob(['run', '--pipeline', other], dir, url));
+
+  const reader = elsewhere('reader');
+  const unsure = await blob(['status'], reader, url);
+  expect(unsure.code).toBe(2);
+  expect(unsure.stderr).toContain(
+    `${url} holds 2 deployments (local-demo, other-demo): choose one with --deployment-id`,
+  );
+  const picked = ok(await blob(['status', '--json', '--deployment-id', 'other-demo'], reader, url));
+  expect(JSON.parse(picked.stdout)).toMatchObject({
+    deployment_id: 'other-demo',
+    phases: { only: { status: 'completed' } },
+  });
+  const first = ok(await blob(['history', '--deployment-id', 'local-demo'], reader, url));
+  expect(first.stdout).toContain('start_cluster');
+}, 120_000);
