@@ -69,7 +69,23 @@ export interface CommonInputs {
   /** The state-key secret (encrypts sensitive files, authenticates snapshots), and the one it replaces. */
   readonly stateKey?: string;
   readonly previousStateKey?: string;
+  /** Days the state artifacts are kept; the repository's default when absent. */
+  readonly retentionDays?: number;
 }
+
+/** GitHub's upper bound; a repository may set a lower one, which GitHub applies itself. */
+const MAX_RETENTION_DAYS = 400;
+
+const retentionDays = z
+  .pipe(
+    z.string().check(z.regex(/^\d+$/, `expected a whole number of days from 1 to ${MAX_RETENTION_DAYS}`)),
+    z.transform(Number),
+  )
+  .check(
+    z.refine((days) => days >= 1 && days <= MAX_RETENTION_DAYS, {
+      error: `expected a whole number of days from 1 to ${MAX_RETENTION_DAYS}`,
+    }),
+  );
 
 function common(read: InputReader, env: NodeJS.ProcessEnv = process.env): CommonInputs {
   const pipeline = text(read, Inputs.pipeline)?.trim();
@@ -85,6 +101,7 @@ function common(read: InputReader, env: NodeJS.ProcessEnv = process.env): Common
   const keys = stateKeyInputs(read);
   return {
     ...keys,
+    ...retentionInput(read),
     ...(pipeline === undefined ? {} : { pipeline }),
     ...(config === undefined ? {} : { config }),
     ...(id === undefined ? {} : { deploymentId: id }),
@@ -134,6 +151,12 @@ export function backendInputs(
     if (error instanceof UserError) throw new ActionInputError(error.message);
     throw error;
   }
+}
+
+/** `retention-days`, for the main and the post step alike. */
+export function retentionInput(read: InputReader): { retentionDays?: number } {
+  const days = parse(read, Inputs.retentionDays, retentionDays);
+  return days === undefined ? {} : { retentionDays: days };
 }
 
 /** The key inputs, masked the moment they are read. */
@@ -229,6 +252,8 @@ export interface RollbackInputs extends CommonInputs {
   readonly destroy: boolean;
   readonly dryRun: boolean;
   readonly force: boolean;
+  /** Delete the built-in deployment's resource group at once (a destroy, whatever `destroy` says). */
+  readonly fast: boolean;
 }
 
 export function rollbackInputs(read: InputReader): RollbackInputs {
@@ -238,6 +263,7 @@ export function rollbackInputs(read: InputReader): RollbackInputs {
     destroy: flag(read, Inputs.destroy),
     dryRun: flag(read, Inputs.dryRun),
     force: flag(read, Inputs.force),
+    fast: flag(read, Inputs.fast),
   };
 }
 

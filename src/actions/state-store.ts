@@ -38,6 +38,7 @@ export interface StoreRequest {
   readonly ctx: RunnerContext;
   readonly stateKey?: string;
   readonly previousStateKey?: string;
+  readonly retentionDays?: number;
 }
 
 export const actionsStoreLog: StoreLog = {
@@ -58,19 +59,22 @@ export function resolveBackend(
   return ctx.inActions && ctx.hasRuntime ? 'artifact' : 'local';
 }
 
+/** The local backend: a directory that holds one deployment (`state/` of the workspace by default). */
+export function openLocalStore(ctx: RunnerContext): OpenedStore {
+  const store = new LocalStateStore(process.env[STATE_DIR_ENV] ?? join(ctx.workspace, 'state'));
+  return {
+    store,
+    backend: 'local',
+    stateFile: store.file,
+    flush: () => Promise.resolve(false),
+    rekey: () => Promise.resolve(0),
+  };
+}
+
 export function openStateStore(request: StoreRequest): OpenedStore {
   const { ctx, deploymentId } = request;
   const backend = resolveBackend(request.backend, ctx);
-  if (backend === 'local') {
-    const store = new LocalStateStore(process.env[STATE_DIR_ENV] ?? join(ctx.workspace, 'state'));
-    return {
-      store,
-      backend,
-      stateFile: store.file,
-      flush: () => Promise.resolve(false),
-      rekey: () => Promise.resolve(0),
-    };
-  }
+  if (backend === 'local') return openLocalStore(ctx);
   if (backend === 'azure-blob') return openBlobStore(request);
   requireArtifactContext(ctx);
   if (request.githubToken === undefined) {
@@ -92,6 +96,7 @@ export function openStateStore(request: StoreRequest): OpenedStore {
     mode: request.mode,
     log: actionsStoreLog,
     tempDir: ctx.runnerTemp,
+    ...(request.retentionDays === undefined ? {} : { retentionDays: request.retentionDays }),
     ...(keys ? { codecs: keyedCodecs(deploymentId, keys) } : {}),
   });
   return {

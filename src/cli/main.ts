@@ -4,6 +4,7 @@ import { ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors
 import { ValidationError } from '../engine/evaluate.js';
 import { maskCommand, onSecretRegistered, redact } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
+import { DEPLOYMENT_ID_PATTERN, DEPLOYMENT_ID_RULE } from '../state/names.js';
 import { STATE_DIR_ENV } from '../stores/local-store.js';
 import { STATE_URL_ENV } from '../stores/blob-location.js';
 import { STATE_BACKEND_ENV } from '../stores/blob-store.js';
@@ -92,6 +93,15 @@ function buildProgram(
       '--config <file>',
       'k0rdent config file (default: config/k0rdent.yaml, then config/k0rdent-default.yaml)',
     )
+    .option(
+      '--deployment-id <id>',
+      'the deployment to work on (picks one where a container holds several); must agree with the pipeline, the config and the state',
+      (value: string) => {
+        if (!DEPLOYMENT_ID_PATTERN.test(value))
+          throw new InvalidArgumentError(`expected a deployment id: ${DEPLOYMENT_ID_RULE}`);
+        return value;
+      },
+    )
     .addOption(
       new Option('--state-backend <backend>', 'where the state lives: local (default) or azure-blob')
         .choices(['local', 'azure-blob'])
@@ -103,7 +113,6 @@ function buildProgram(
         'azure-blob: the container, https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX]',
       ).env(STATE_URL_ENV),
     )
-    .option('--deployment-id <id>', 'the deployment, where a container holds several')
     .option(
       '--lock-timeout <seconds>',
       'azure-blob: how long to wait for another writer (default 0, or $K0RDENT_LOCK_TIMEOUT)',
@@ -116,20 +125,20 @@ function buildProgram(
       stateDir: string;
       pipeline?: string;
       config?: string;
+      deploymentId?: string;
       color: boolean;
       stateBackend?: string;
       stateUrl?: string;
-      deploymentId?: string;
       lockTimeout?: number;
     }>();
     return {
       stateDir: g.stateDir,
       ...(g.stateBackend !== undefined ? { stateBackend: g.stateBackend } : {}),
       ...(g.stateUrl !== undefined ? { stateUrl: g.stateUrl } : {}),
-      ...(g.deploymentId !== undefined ? { deploymentId: g.deploymentId } : {}),
       ...(g.lockTimeout !== undefined ? { lockTimeout: g.lockTimeout } : {}),
       ...(g.pipeline !== undefined ? { pipeline: g.pipeline } : {}),
       ...(g.config !== undefined ? { config: g.config } : {}),
+      ...(g.deploymentId !== undefined ? { deploymentId: g.deploymentId } : {}),
       onNotice: (message: string) => process.stderr.write(`notice: ${redact(message)}\n`),
       ...(g.color ? {} : { color: false }),
       ...(environment.cliPath !== undefined ? { cliPath: environment.cliPath } : {}),

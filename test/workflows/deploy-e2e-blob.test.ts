@@ -130,19 +130,20 @@ test(
   async () => {
     writeFileSync(join(cloud, 'fail-create_vms'), '');
     const first = await runDeploy(101);
-    expect(job(first, 'infrastructure').result).toBe('failure');
-    expect(phaseStep(job(first, 'infrastructure'), 'create_vms').outcome).toBe('failure');
+    expect(job(first, 'deploy').result).toBe('failure');
+    expect(phaseStep(job(first, 'deploy'), 'create_vms').outcome).toBe('failure');
+    expect(job(first, 'addons').result).toBe('skipped');
     rmSync(join(cloud, 'fail-create_vms'));
 
     const second = await runDeploy(101, { previous: first, mode: 'failed' });
-    const infra = job(second, 'infrastructure');
+    const infra = job(second, 'deploy');
     for (const phase of ['prepare_deployment', 'setup_network']) {
       expect(phaseStep(infra, phase).ran).toBe('false');
       expect(phaseStep(infra, phase).reason).toMatch(/^completed and still true/);
     }
     expect(phaseStep(infra, 'create_vms')).toMatchObject({ ran: 'true', status: 'completed' });
     expect(phaseStep(infra, 'create_vms').reason).toMatch(/^failed before in run 101 attempt 1/);
-    expect(job(second, 'cluster').result).toBe('success');
+    expect(phaseStep(infra, 'install_k0rdent')).toMatchObject({ ran: 'true', status: 'completed' });
     expect(job(second, 'addons').result).toBe('success');
     const log = runsLog();
     expect(log.filter((p) => p === 'prepare_deployment')).toHaveLength(1);
@@ -157,7 +158,7 @@ test(
   'rollback.yml between two deploys: the next deploy re-runs install_k0s and its dependents only',
   async () => {
     const first = await runDeploy(401);
-    for (const id of ['infrastructure', 'cluster', 'addons']) expect(job(first, id).result).toBe('success');
+    for (const id of ['deploy', 'addons']) expect(job(first, id).result).toBe('success');
     const back = await runWorkflow(rollback, {
       gh,
       root,
@@ -173,7 +174,7 @@ test(
 
     const before = runsLog().length;
     const third = await runDeploy(403);
-    for (const id of ['infrastructure', 'cluster', 'addons']) expect(job(third, id).result).toBe('success');
+    for (const id of ['deploy', 'addons']) expect(job(third, id).result).toBe('success');
     expect(
       runsLog()
         .slice(before)

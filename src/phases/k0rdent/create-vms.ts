@@ -17,6 +17,7 @@ import {
 import { K0rdentPhase } from './base.js';
 import { FACT, readVmStates, writeFact, type VmState } from './facts.js';
 import { readIfExists } from './files.js';
+import { ensureHostMaterial } from './host-material.js';
 import { tool } from './phase-errors.js';
 import { plannedHosts, vmResourceNames, type HostPlan } from './topology.js';
 
@@ -31,6 +32,10 @@ export class CreateVms extends K0rdentPhase {
     const rg = this.deployment.names.resourceGroup;
     const hosts = plannedHosts(this.config);
     await this.checkSizes(azure, hosts);
+    // Hosts a later config adds: their keys and cloud-init are made here (prepare_deployment made
+    // those of the first run and keeps them).
+    const added = await ensureHostMaterial(context, this.deployment, hosts);
+    if (added.length > 0) context.output.info(`made WireGuard keys and cloud-init for ${added.join(', ')}`);
     const existing = await azure.listVms(rg);
     if (!existing)
       throw new PhaseConfigurationError(`resource group ${rg} does not exist: setup_network must run first`);

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SHIMMED = ['k0sctl', 'helm', 'kubectl', 'wg-quick', 'wg', 'ssh', 'apt-get'] as const;
+export const SHIMMED = ['k0sctl', 'helm', 'kubectl', 'wg-quick', 'wg', 'ssh', 'apt-get', 'sudo'] as const;
 export type ShimmedTool = (typeof SHIMMED)[number];
 
 export interface ShimCall {

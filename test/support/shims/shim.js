@@ -1,7 +1,9 @@
-// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ssh and apt-get. Every call is
+// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ssh, apt-get and sudo. Every call is
 // appended to $SHIM_STATE/calls.jsonl; rules in $SHIM_STATE/rules.json make a call fail on cue; a
 // little state ($SHIM_STATE/world.json) makes the tools agree with each other (a cluster exists after
-// `k0sctl apply`, a release after `helm upgrade --install`, a tunnel after `wg-quick up`).
+// `k0sctl apply`, a release after `helm upgrade --install`, a tunnel after `wg-quick up`). A tunnel
+// lives on one machine: with $RUNNER_TEMP set (a runner), tunnels are that runner's own.
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -31,6 +33,13 @@ if (rule) {
 
 const world = readJson('world.json', { cluster: null, releases: {}, tunnels: {} });
 const save = () => writeJson('world.json', world);
+const runnerTunnels = process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'shim-wg-tunnels.json') : undefined;
+const tunnels = runnerTunnels
+  ? existsSync(runnerTunnels)
+    ? JSON.parse(readFileSync(runnerTunnels, 'utf8'))
+    : {}
+  : world.tunnels;
+const saveTunnels = () => (runnerTunnels ? writeFileSync(runnerTunnels, JSON.stringify(tunnels)) : save());
 const option = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -112,19 +121,19 @@ switch (tool) {
     const file = args[1];
     const iface = basename(file, '.conf');
     if (args[0] === 'up') {
-      if (world.tunnels[iface]) fail(`wg-quick: \`${iface}' already exists`);
+      if (tunnels[iface]) fail(`wg-quick: \`${iface}' already exists`);
       const text = readFileSync(file, 'utf8');
-      world.tunnels[iface] = [...text.matchAll(/\[Peer\][^[]*?PublicKey = (\S+)/g)].map((m) => m[1]);
-      save();
+      tunnels[iface] = [...text.matchAll(/\[Peer\][^[]*?PublicKey = (\S+)/g)].map((m) => m[1]);
+      saveTunnels();
     } else {
-      if (!world.tunnels[iface]) fail(`wg-quick: \`${iface}' is not a WireGuard interface`);
-      delete world.tunnels[iface];
-      save();
+      if (!tunnels[iface]) fail(`wg-quick: \`${iface}' is not a WireGuard interface`);
+      delete tunnels[iface];
+      saveTunnels();
     }
     break;
   }
   case 'wg': {
-    const peers = world.tunnels[args[1]];
+    const peers = tunnels[args[1]];
     if (!peers) fail(`Unable to access interface: No such device`);
     const now = Math.floor(Date.now() / 1000);
     process.stdout.write(peers.map((key) => `${key}\t${now}\n`).join(''));
@@ -145,6 +154,12 @@ switch (tool) {
         chmodSync(path, 0o755);
       }
     }
+    break;
+  }
+  case 'sudo': {
+    // The runner's passwordless sudo: run the command as it is.
+    const result = spawnSync(args[0], args.slice(1), { stdio: 'inherit' });
+    process.exit(result.status ?? 1);
     break;
   }
   default:
