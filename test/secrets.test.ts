@@ -46,6 +46,17 @@ test('structural lines of a kubeconfig are not masked on their own, its key mate
   expect(redact('-----BEGIN OPENSSH PRIVATE KEY-----')).toBe('-----BEGIN OPENSSH PRIVATE KEY-----');
 });
 
+test("a kubeconfig's names stay readable: the deployment id names its cluster, context and user", () => {
+  const data = 'bXktdmVyeS1zZWNyZXQtY2xpZW50LWtleS1tYXRlcmlhbC0wMTIzNDU2Nzg5';
+  registerSecret(
+    `clusters:\n- name: k0rdent-1a2b3c4d\ncontexts:\n- context:\n    cluster: k0rdent-1a2b3c4d\n    user: k0rdent-admin-user\n  name: k0rdent-1a2b3c4d\ncurrent-context: k0rdent-1a2b3c4d\nusers:\n- name: k0rdent-admin-user\n  user:\n    token: ${data}\n`,
+  );
+  expect(redact('deployment k0rdent-1a2b3c4d: k0rdent-admin-user')).toBe(
+    'deployment k0rdent-1a2b3c4d: k0rdent-admin-user',
+  );
+  expect(redact(`leaked ${data}`)).toBe('leaked ***');
+});
+
 test('addresses beside key material in a WireGuard config stay readable', () => {
   const privateKey = 'aGVsbG8td29ybGQtcHJpdmF0ZS1rZXktbWF0ZXJpYWwxMjM=';
   registerSecret(`[Interface]\nPrivateKey = ${privateKey}\n[Peer]\nAllowedIPs = 192.168.100.2/32\n`);

@@ -17,7 +17,7 @@ import { startActionsEmulator, type ActionsEmulator } from '../../support/action
 import { startFakeArm, type FakeArm } from '../../support/fake-arm/index.js';
 import { startFakeIdentity, type FakeIdentity } from '../../support/fake-identity.js';
 import { createShims, type Shims } from '../../support/shims/index.js';
-import { loadWorkflow, runWorkflow, type AttemptRun } from './harness.js';
+import { loadWorkflow, runWorkflow, type AttemptRun, type LoadedWorkflow } from './harness.js';
 
 const TENANT = '11111111-2222-4333-8444-555555555555';
 const CLIENT = '66666666-7777-4888-9999-000000000000';
@@ -39,6 +39,12 @@ export interface BuiltInWorld {
   readonly downloads: readonly string[];
   deploy(runId: number, options?: DeployOptions): Promise<AttemptRun>;
   rollback(runId: number, inputs: Record<string, string | boolean>, topology?: Topology): Promise<AttemptRun>;
+  /** Dispatches another workflow (e.g. the README's example) in the same world. */
+  dispatch(
+    workflow: LoadedWorkflow,
+    runId: number,
+    inputs?: Record<string, string | boolean>,
+  ): Promise<AttemptRun>;
   /** Successful PUTs per VM name. */
   vmPuts(): Record<string, number>;
   stop(): Promise<void>;
@@ -112,6 +118,8 @@ export async function startBuiltInWorld(): Promise<BuiltInWorld> {
       }),
     rollback: (runId, inputs, topology = THREE_PLUS_TWO) =>
       runWorkflow(rollbackWorkflow, { ...common(runId, topology), inputs }),
+    dispatch: (workflow, runId, inputs = {}) =>
+      runWorkflow(workflow, { ...common(runId, THREE_PLUS_TWO), inputs }),
     vmPuts: () => {
       const puts: Record<string, number> = {};
       for (const request of arm.requests) {

@@ -52,7 +52,11 @@ export interface LoadedWorkflow {
 
 /** Parses and converts a workflow; any parser error fails. */
 export async function loadWorkflow(relativePath: string): Promise<LoadedWorkflow> {
-  const content = readFileSync(join(repoRoot, relativePath), 'utf8');
+  return loadWorkflowText(relativePath, readFileSync(join(repoRoot, relativePath), 'utf8'));
+}
+
+/** A workflow from text (e.g. an example in the README), parsed and checked as GitHub does. */
+export async function loadWorkflowText(relativePath: string, content: string): Promise<LoadedWorkflow> {
   const parsed = parseWorkflow({ name: relativePath, content }, new NoOperationTraceWriter());
   const errors = parsed.context.errors.getErrors().map((e) => e.message);
   if (errors.length > 0 || !parsed.value) throw new Error(`${relativePath}: ${errors.join('; ')}`);
