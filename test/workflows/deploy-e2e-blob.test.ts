@@ -210,7 +210,7 @@ test(
     const resumed = job(second, 'actions-resume');
     expect(resumed.result).toBe('success');
     expect(resumed.steps.at(-1)?.outcome).toBe('success'); // the node check of the merged state
-    await expectStateInBlob('ci-actions');
+    await expectStateInBlob('ci-actions-501'); // ci.yml passes one deployment id per run
   },
   SCENARIO_MS,
 );
