@@ -163,7 +163,16 @@ test(
       gh,
       root,
       runId: 402,
-      inputs: { ...inputs(), to: 'install_k0s', destroy: true, 'dry-run': false },
+      // rollback.yml has room for state-url only (workflow_dispatch takes 10 inputs): a URL means azure-blob.
+      inputs: {
+        'deployment-id': 'standin',
+        config: 'config/k0rdent.yaml',
+        pipeline: PIPELINE,
+        'state-url': url,
+        to: 'install_k0s',
+        destroy: true,
+        'dry-run': false,
+      },
       checkout: [PIPELINE],
       env: runnerEnv(),
     });
