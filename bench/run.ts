@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, measured in one run, against the committed dist/ bundle. */
 import { spawnSync } from 'node:child_process';
+import { benchAzureBlob } from './azure-blob.js';
 import { benchAzureValidation } from './azure-validation.js';
 import { benchCommitCost, benchFreshRuns } from './linear-cost.js';
 import { benchMerge } from './merge.js';
@@ -10,6 +11,10 @@ const results = [
   { title: 'Azure validation (issue 4)', measurements: await benchAzureValidation() },
   { title: 'Linear cost: a commit costs its change (issue 11)', measurements: await benchCommitCost() },
   { title: 'Linear cost: fresh runs of no-op phases (issue 11)', measurements: benchFreshRuns() },
+  {
+    title: 'Azure blob state store, against Azurite on loopback (issue 13)',
+    measurements: await benchAzureBlob(),
+  },
 ];
 for (const { title, measurements } of results) report(title, measurements);
 // Start-up (the CLI, bin/k0rdent-deploy and an action, against one bare-Node baseline), the actions'

@@ -34,6 +34,7 @@ export async function openDeployment(inputs: CommonInputs, phase?: string): Prom
   const definition = await definitionFromInputs(inputs);
   const storeRequest = {
     backend: inputs.stateBackend,
+    ...(inputs.stateUrl === undefined ? {} : { stateUrl: inputs.stateUrl }),
     ...(inputs.githubToken === undefined ? {} : { githubToken: inputs.githubToken }),
     ...(inputs.stateKey === undefined ? {} : { stateKey: inputs.stateKey }),
     ...(inputs.previousStateKey === undefined ? {} : { previousStateKey: inputs.previousStateKey }),

@@ -9,6 +9,8 @@ export const Inputs = {
   config: 'config',
   deploymentId: 'deployment-id',
   stateBackend: 'state-backend',
+  stateUrl: 'state-url',
+  adoptFresh: 'adopt-fresh',
   githubToken: 'github-token',
   stateKey: 'state-key',
   previousStateKey: 'previous-state-key',
@@ -51,5 +53,5 @@ export const ACTIONS = ['phase', 'gate', 'complete', 'rollback', 'status'] as co
 export type ActionName = (typeof ACTIONS)[number];
 export type Stage = 'main' | 'post';
 
-export const STATE_BACKENDS = ['auto', 'artifact', 'local'] as const;
+export const STATE_BACKENDS = ['auto', 'artifact', 'local', 'azure-blob'] as const;
 export type StateBackend = (typeof STATE_BACKENDS)[number];

@@ -11,6 +11,8 @@ import {
   SNAKE_NAME_PATTERN,
   SNAKE_NAME_RULE,
 } from '../state/names.js';
+import { parseBlobLocation, STATE_URL_ENV, type BlobLocation } from '../stores/blob-location.js';
+import { STATE_BACKEND_ENV } from '../stores/blob-store.js';
 import { Inputs, STATE_BACKENDS, type StateBackend } from './constants.js';
 
 /** A user mistake in the workflow file: the message names the input. */
@@ -61,6 +63,8 @@ export interface CommonInputs {
   readonly config?: string;
   readonly deploymentId?: string;
   readonly stateBackend: StateBackend;
+  /** The azure-blob backend's container (state-url, else K0RDENT_STATE_URL). */
+  readonly stateUrl?: BlobLocation;
   readonly githubToken?: string;
   /** The state-key secret (encrypts sensitive files, authenticates snapshots), and the one it replaces. */
   readonly stateKey?: string;
@@ -83,7 +87,7 @@ const retentionDays = z
     }),
   );
 
-function common(read: InputReader): CommonInputs {
+function common(read: InputReader, env: NodeJS.ProcessEnv = process.env): CommonInputs {
   const pipeline = text(read, Inputs.pipeline)?.trim();
   const config = text(read, Inputs.config)?.trim();
   if (pipeline !== undefined && config !== undefined) {
@@ -91,12 +95,7 @@ function common(read: InputReader): CommonInputs {
       `inputs ${Inputs.pipeline} and ${Inputs.config} are both set: use pipeline for phases of your own, config for the built-in k0rdent phases`,
     );
   }
-  const backend = read(Inputs.stateBackend).trim() || 'auto';
-  if (!(STATE_BACKENDS as readonly string[]).includes(backend)) {
-    throw new ActionInputError(
-      `input ${Inputs.stateBackend}: "${backend}" is not valid: write one of ${STATE_BACKENDS.join(', ')}`,
-    );
-  }
+  const { backend, stateUrl } = backendInputs(read, env);
   const id = parse(read, Inputs.deploymentId, deploymentId);
   const token = text(read, Inputs.githubToken)?.trim();
   const keys = stateKeyInputs(read);
@@ -106,9 +105,52 @@ function common(read: InputReader): CommonInputs {
     ...(pipeline === undefined ? {} : { pipeline }),
     ...(config === undefined ? {} : { config }),
     ...(id === undefined ? {} : { deploymentId: id }),
-    stateBackend: backend as StateBackend,
+    stateBackend: backend,
+    ...(stateUrl === undefined ? {} : { stateUrl }),
     ...(token === undefined ? {} : { githubToken: token }),
   };
+}
+
+/**
+ * `state-backend` and `state-url`, falling back to K0RDENT_STATE_BACKEND and K0RDENT_STATE_URL (so a
+ * workflow can set them once in `env:`); a URL without a backend means azure-blob.
+ */
+export function backendInputs(
+  read: InputReader,
+  env: NodeJS.ProcessEnv = process.env,
+): { backend: StateBackend; stateUrl?: BlobLocation } {
+  const given = read(Inputs.stateBackend).trim();
+  const fromEnv = env[STATE_BACKEND_ENV]?.trim();
+  const raw = given !== '' && given !== 'auto' ? given : fromEnv || given || 'auto';
+  const source = given !== '' && given !== 'auto' ? `input ${Inputs.stateBackend}` : STATE_BACKEND_ENV;
+  if (!(STATE_BACKENDS as readonly string[]).includes(raw)) {
+    throw new ActionInputError(`${source}: "${raw}" is not valid: write one of ${STATE_BACKENDS.join(', ')}`);
+  }
+  const urlInput = read(Inputs.stateUrl).trim();
+  const urlText = urlInput || env[STATE_URL_ENV]?.trim() || '';
+  const urlSource = urlInput ? `input ${Inputs.stateUrl}` : STATE_URL_ENV;
+  let backend = raw as StateBackend;
+  if (backend === 'auto' && urlText !== '') backend = 'azure-blob';
+  if (backend === 'azure-blob' && urlText === '') {
+    throw new ActionInputError(
+      `${Inputs.stateBackend} is azure-blob, but ${Inputs.stateUrl} is empty: set it to the container, e.g. ` +
+        'https://ACCOUNT.blob.core.windows.net/CONTAINER',
+    );
+  }
+  if (backend !== 'azure-blob') {
+    if (urlInput !== '') {
+      throw new ActionInputError(
+        `input ${Inputs.stateUrl} is set, but ${Inputs.stateBackend} is ${backend}: the URL is only for azure-blob`,
+      );
+    }
+    return { backend };
+  }
+  try {
+    return { backend, stateUrl: parseBlobLocation(urlText, urlSource) };
+  } catch (error) {
+    if (error instanceof UserError) throw new ActionInputError(error.message);
+    throw error;
+  }
 }
 
 /** `retention-days`, for the main and the post step alike. */
@@ -153,6 +195,8 @@ export interface PhaseInputs extends CommonInputs {
   readonly needs: readonly string[];
   readonly force: boolean;
   readonly dryRun: boolean;
+  /** Start a built-in deployment without state even though Azure holds resources of it. */
+  readonly adoptFresh: boolean;
 }
 
 /** The root action and its per-phase presets (which fix `phase`). */
@@ -173,6 +217,7 @@ export function phaseInputs(read: InputReader, presetPhase?: string): PhaseInput
     needs: needsList(read),
     force: flag(read, Inputs.force),
     dryRun: flag(read, Inputs.dryRun),
+    adoptFresh: flag(read, Inputs.adoptFresh),
   };
 }
 

@@ -12,7 +12,8 @@ import type { StateDocument } from '../state/schema.js';
 import { Session } from '../engine/session.js';
 import { statusOf } from '../state/document.js';
 import { deploymentFor, openDeployment, readInput, withCancellation } from './common.js';
-import { Outputs, States } from './constants.js';
+import { Inputs, Outputs, States } from './constants.js';
+import { guardFreshStart } from '../engine/fresh-start.js';
 import { adHocDeployment } from './deployment.js';
 import { phaseInputs } from './inputs.js';
 import { phasesOf } from './phase-list.js';
@@ -55,6 +56,15 @@ export async function phaseMain(presetPhase: string | undefined, cliPath: string
     return;
   }
 
+  if (inputs.phase === 'prepare_deployment') {
+    await guardFreshStart(deployment, opened.stored, {
+      searched: opened.state.store.description,
+      ways: freshStartWays(opened.deploymentId),
+      adoptFresh: inputs.adoptFresh,
+      notice: (message) => core.notice(message, { title: 'No state yet' }),
+      warn: (message) => core.warning(message, { title: 'Starting fresh over live resources' }),
+    });
+  }
   const self = provideSelfCommand(cliPath);
   const session = await Session.open({
     store: opened.state.store,
@@ -79,6 +89,16 @@ export async function phaseMain(presetPhase: string | undefined, cliPath: string
     await session.close();
     self.dispose();
   }
+}
+
+/** Where the state of a deployment that Azure knows may be, in a workflow's terms. */
+function freshStartWays(id: string): string[] {
+  return [
+    `when the workflow ran with another state backend, set ${Inputs.stateBackend} (and ${Inputs.stateUrl}) to it`,
+    'workflow artifacts expire (90 days by default) and can vanish after "Re-run all jobs": if you have a copy ' +
+      `(k0rdent-deploy state pull on a machine that has it), push it to blob storage (k0rdent-deploy state push --to azure-blob) and use ${Inputs.stateBackend}: azure-blob`,
+    `to knowingly start deployment ${id} over with new keys (running VMs keep the old ones until re-created), set ${Inputs.adoptFresh}: true`,
+  ];
 }
 
 /** A phase whose needs are not done cannot start; said in the terms of a workflow, not the CLI's. */

@@ -8,7 +8,7 @@ import * as core from './runner-commands.js';
 import { finishPhase } from '../engine/step.js';
 import { Session } from '../engine/session.js';
 import { silentReporter } from '../engine/reporter.js';
-import { retentionInput, stateKeyInputs } from './inputs.js';
+import { backendInputs, retentionInput, stateKeyInputs } from './inputs.js';
 import { Inputs, States } from './constants.js';
 import { readInput } from './common.js';
 import { runnerContext } from './runner-context.js';
@@ -21,10 +21,13 @@ export async function persistInPost(what: string): Promise<void> {
     return;
   }
   const ctx = runnerContext();
-  const backend = core.getState(States.backend) === 'local' ? 'local' : 'artifact';
+  const saved = core.getState(States.backend);
+  const backend = saved === 'local' || saved === 'azure-blob' ? saved : 'artifact';
   const token = readInput(Inputs.githubToken).trim();
+  const { stateUrl } = backend === 'azure-blob' ? backendInputs(readInput) : {};
   const opened = openStateStore({
     backend,
+    ...(stateUrl === undefined ? {} : { stateUrl }),
     deploymentId,
     ...(token === '' ? {} : { githubToken: token }),
     ...stateKeyInputs(readInput),

@@ -1,10 +1,17 @@
-/** The state backend an action uses: workflow artifacts inside Actions (auto), or a local directory. */
+/**
+ * The state backend an action uses: workflow artifacts inside Actions (auto), a local directory, or
+ * Azure Blob Storage (azure-blob, with state-url).
+ */
 import * as core from './runner-commands.js';
 import { join, resolve } from 'node:path';
 import { newLane } from '../stores/artifact-naming.js';
 import { ArtifactStateStore, type StoreLog } from '../stores/artifact-store.js';
-import { keyedCodecs } from '../stores/artifact-snapshot.js';
+import { keyedCodecs, plainCodec } from '../stores/artifact-snapshot.js';
 import { StateKey, type StateKeys } from '../stores/encryption.js';
+import type { BlobLocation } from '../stores/blob-location.js';
+import { leaseSettings } from '../stores/blob-lease.js';
+import { BlobStateStore } from '../stores/blob-store.js';
+import { currentRun } from '../engine/run-ref.js';
 import { LocalStateStore, STATE_DIR_ENV } from '../stores/local-store.js';
 import type { StateStore } from '../stores/store.js';
 import { Inputs, LANE_ENV, WORK_DIR_NAME, type StateBackend } from './constants.js';
@@ -13,7 +20,7 @@ import { requireArtifactContext, type RunnerContext } from './runner-context.js'
 
 export interface OpenedStore {
   readonly store: StateStore;
-  readonly backend: 'artifact' | 'local';
+  readonly backend: 'artifact' | 'local' | 'azure-blob';
   /** The file the engine and phase scripts read and write (the `state-file` output). */
   readonly stateFile: string;
   /** Uploads what is not uploaded yet (post steps); a no-op for the local backend. */
@@ -24,6 +31,7 @@ export interface OpenedStore {
 
 export interface StoreRequest {
   readonly backend: StateBackend;
+  readonly stateUrl?: BlobLocation;
   readonly deploymentId: string;
   readonly githubToken?: string;
   readonly mode: 'remote' | 'working-copy';
@@ -40,7 +48,13 @@ export const actionsStoreLog: StoreLog = {
   debug: (message) => core.debug(message),
 };
 
-export function resolveBackend(backend: StateBackend, ctx: RunnerContext): 'artifact' | 'local' {
+/** How long a step waits for another job's lease on the azure-blob state before it gives up. */
+const ACTIONS_LOCK_WAIT_SECONDS = 600;
+
+export function resolveBackend(
+  backend: StateBackend,
+  ctx: RunnerContext,
+): 'artifact' | 'local' | 'azure-blob' {
   if (backend !== 'auto') return backend;
   return ctx.inActions && ctx.hasRuntime ? 'artifact' : 'local';
 }
@@ -61,6 +75,7 @@ export function openStateStore(request: StoreRequest): OpenedStore {
   const { ctx, deploymentId } = request;
   const backend = resolveBackend(request.backend, ctx);
   if (backend === 'local') return openLocalStore(ctx);
+  if (backend === 'azure-blob') return openBlobStore(request);
   requireArtifactContext(ctx);
   if (request.githubToken === undefined) {
     throw new ActionInputError(
@@ -90,6 +105,34 @@ export function openStateStore(request: StoreRequest): OpenedStore {
     stateFile: store.stateFile,
     flush: () => store.flush(),
     rekey: () => store.rekey(),
+  };
+}
+
+function openBlobStore(request: StoreRequest): OpenedStore {
+  const { ctx, deploymentId, stateUrl } = request;
+  if (!stateUrl) throw new ActionInputError(`state-backend azure-blob needs input ${Inputs.stateUrl}`);
+  const keys = stateKeys(request);
+  const run = currentRun();
+  const store = new BlobStateStore({
+    location: stateUrl,
+    deploymentId,
+    workDir: resolve(ctx.runnerTemp, WORK_DIR_NAME, deploymentId),
+    workspace: ctx.workspace,
+    extraRoots: [ctx.runnerTemp],
+    codecs: keys ? keyedCodecs(deploymentId, keys) : { plain: plainCodec },
+    writer: { run_id: run.run_id, attempt: run.attempt, job: run.job, lane: jobLane(), actor: run.actor },
+    lease: leaseSettings(process.env, ACTIONS_LOCK_WAIT_SECONDS),
+    log: actionsStoreLog,
+    unlockHint: `k0rdent-deploy state unlock --state-url ${stateUrl.url} --deployment-id ${deploymentId}`,
+  });
+  return {
+    store,
+    backend: 'azure-blob',
+    stateFile: store.stateFile,
+    // Every save writes through: nothing is left to upload.
+    flush: () => Promise.resolve(false),
+    rekey: () =>
+      store.rekey({ command: 'k0rdent-deploy action status (rekey)', onWarning: (m) => core.warning(m) }),
   };
 }
 

@@ -57,6 +57,12 @@ export interface NamedResource {
   readonly id: string;
 }
 
+export interface TaggedResource {
+  readonly name: string;
+  readonly type: string;
+  readonly resourceGroup: string;
+}
+
 export interface SkuAvailability {
   /** Zones where the size can be used by this subscription. */
   readonly zones: ReadonlySet<string>;
@@ -160,6 +166,26 @@ export class AzureGateway {
       if (isNotFound(error)) return 'absent';
       throw error;
     }
+  }
+
+  /**
+   * Resources of the subscription that carry `tag` with `value`: the first page only, one request,
+   * which is enough to tell whether anything of a deployment is alive and to name some of it.
+   * (ARM's tag filter leaves the tags out of the answer, and resource groups are not resources.)
+   */
+  async findTagged(tag: string, value: string, max = 25): Promise<TaggedResource[]> {
+    const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+    const filter = `tagName eq ${quoted(tag)} and tagValue eq ${quoted(value)}`;
+    return this.retry(async () => {
+      const pages = this.resources.resources.list({ filter, top: max, ...this.call() }).byPage();
+      const first = await pages.next();
+      const items = first.done === true ? [] : first.value;
+      return items.map((item) => ({
+        name: item.name ?? '',
+        type: item.type ?? '',
+        resourceGroup: /\/resourceGroups\/([^/]+)/i.exec(item.id ?? '')?.[1] ?? '',
+      }));
+    });
   }
 
   // ---- network --------------------------------------------------------------------------------

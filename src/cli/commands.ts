@@ -10,6 +10,16 @@ import { assertSucceeded, runDeployment } from '../engine/run.js';
 import { Session } from '../engine/session.js';
 import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
+import { BlobStateStore } from '../stores/blob-store.js';
+import { guardFreshStart } from '../engine/fresh-start.js';
+import { loadPipeline } from '../phases/pipeline/load.js';
+import {
+  backendOf,
+  openStateSource,
+  type CliStore,
+  type StateSource,
+  type StateSourceOptions,
+} from './state-source.js';
 import { resolve } from 'node:path';
 import { registerSecret } from '../secrets.js';
 import { MAX_SNAPSHOT_TEXT_BYTES, rekeySnapshot } from '../stores/artifact-snapshot.js';
@@ -63,29 +73,63 @@ const builtIn = () => import('../phases/k0rdent/index.js');
 
 export interface GlobalOptions extends DeploymentOptions {
   readonly stateDir: string;
+  /** `local` (default) or `azure-blob`; with a state URL and no backend, azure-blob. */
+  readonly stateBackend?: string;
+  readonly stateUrl?: string;
+  /** Seconds to wait for another writer's lock (azure-blob). */
+  readonly lockTimeout?: number;
   readonly color?: boolean;
   /** Path of the running CLI entry, so phase scripts can call it back. */
   readonly cliPath?: string;
 }
 
-function setup(
+async function setup(
   options: GlobalOptions,
   json = false,
-): { store: LocalStateStore; term: Output; reporter: ConsoleReporter } {
+): Promise<{ store: CliStore; source: StateSource; term: Output; reporter: ConsoleReporter }> {
   const term = createOutput(options.color === undefined ? {} : { color: options.color });
-  return { store: new LocalStateStore(options.stateDir), term, reporter: new ConsoleReporter(term, json) };
+  const source = await openStateSource(await sourceOptions(options));
+  const store =
+    source.backend === 'azure-blob' && source.deploymentId === undefined ? unsettled(source) : source.store();
+  return { store, source, term, reporter: new ConsoleReporter(term, json) };
 }
 
-async function loadStored(store: LocalStateStore): Promise<StateDocument | undefined> {
-  return (await store.load())?.doc;
+/**
+ * The stored state without restoring files (a blob store restores them only for a session, and only
+ * with the state key).
+ */
+async function loadStored(store: CliStore): Promise<StateDocument | undefined> {
+  return store instanceof BlobStateStore ? store.readState() : (await store.load())?.doc;
+}
+
+/** The store of the deployment a command works on (a new deployment in a container gets its own). */
+function storeOf(source: StateSource, store: CliStore, deploymentId: string): CliStore {
+  return source.deploymentId === deploymentId ? store : source.storeFor(deploymentId);
 }
 
 export async function runCommand(
-  options: GlobalOptions & { only?: string; until?: string; force?: boolean; json?: boolean },
+  options: GlobalOptions & {
+    only?: string;
+    until?: string;
+    force?: boolean;
+    json?: boolean;
+    adoptFresh?: boolean;
+  },
 ): Promise<number> {
-  const { store, term, reporter } = setup(options, options.json);
-  const stored = await loadStored(store);
-  const { deployment, identity } = await resolveDeployment(options, stored, store.description);
+  const opened = await setup(options, options.json);
+  const { source, term, reporter } = opened;
+  const stored = await loadStored(opened.store);
+  const { deployment, identity } = await resolveDeployment(options, stored, opened.store.description);
+  const store = storeOf(source, opened.store, deployment.id);
+  if (!options.pipeline) {
+    await guardFreshStart(deployment, stored, {
+      searched: store.description,
+      ways: freshStartWays(deployment.id),
+      adoptFresh: options.adoptFresh ?? false,
+      notice: (message) => term.err(`notice: ${message}`),
+      warn: (message) => term.err(`warning: ${message}`),
+    });
+  }
   const self = provideSelfCommand(options.cliPath);
   const session = await Session.open({ store, deployment, command: 'k0rdent-deploy run', reporter });
   const started = performance.now();
@@ -131,7 +175,7 @@ export async function runCommand(
 }
 
 export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
-  const { store, term } = setup(options);
+  const { store, term } = await setup(options);
   const doc = await loadStored(store);
   const listing = await resolveListing(options, doc);
   if (options.json) {
@@ -174,9 +218,15 @@ async function namedIdentity(options: GlobalOptions): Promise<SettledIdentity | 
 export async function planCommand(
   options: GlobalOptions & { only?: string; until?: string; force?: boolean; json?: boolean },
 ): Promise<number> {
-  const { store, term } = setup(options);
-  const stored = await loadStored(store);
-  const { deployment, identity } = await resolveDeployment(options, stored, store.description);
+  const opened = await setup(options);
+  const { term } = opened;
+  // Validators look at files: a blob store restores the recorded ones first.
+  const stored =
+    opened.store instanceof BlobStateStore
+      ? (await opened.store.load())?.doc
+      : await loadStored(opened.store);
+  const { deployment, identity } = await resolveDeployment(options, stored, opened.store.description);
+  const store = storeOf(opened.source, opened.store, deployment.id);
   // A deployment whose id is made on its first run has none yet: a made-up one would change every call.
   const shownId = identity.source === 'generated' ? null : deployment.id;
   const self = provideSelfCommand(options.cliPath);
@@ -206,7 +256,7 @@ export async function planCommand(
 export async function resetCommand(
   options: GlobalOptions & { from: string; dryRun?: boolean },
 ): Promise<number> {
-  const { store, term, reporter } = setup(options);
+  const { store, term, reporter } = await setup(options);
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to reset`);
   const { deployment } = await resolveDeployment(options, stored, store.description);
@@ -249,7 +299,7 @@ export async function rollbackCommand(
     fast?: boolean;
   },
 ): Promise<number> {
-  const { store, term, reporter } = setup(options);
+  const { store, term, reporter } = await setup(options);
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to roll back`);
   const { deployment } = await resolveDeployment(options, stored, store.description);
@@ -298,7 +348,7 @@ async function fastRollbackCommand(
   options: GlobalOptions & { to: string; dryRun?: boolean; destroy?: boolean },
   deployment: Deployment,
 ): Promise<number> {
-  const { store, term, reporter } = setup(options);
+  const { store, term, reporter } = await setup(options);
   const { builtIn, targets } = await fastRollbackTargets(deployment);
   const to = targets.find((target) => target === options.to);
   if (!builtIn || options.destroy === false || !to) {
@@ -334,7 +384,7 @@ async function fastRollbackCommand(
 
 /** `config validate`: every problem with its key path and allowed values (exit 2), else a summary. */
 export async function configValidateCommand(options: GlobalOptions): Promise<number> {
-  const { store, term } = setup(options);
+  const { store, term } = await setup(options);
   const { plannedHosts, resolveConfig } = await builtIn();
   const loaded = await resolveConfig(options.config, await loadStored(store));
   for (const notice of loaded.notices) term.err(`notice: ${notice}`);
@@ -349,7 +399,7 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
 
 /** `config show`: the effective configuration with defaults, and the deployment id it belongs to. */
 export async function configShowCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
-  const { store, term } = setup(options);
+  const { store, term } = await setup(options);
   const stored = await loadStored(store);
   const { resolveConfig } = await builtIn();
   const loaded = await resolveConfig(options.config, stored);
@@ -387,7 +437,7 @@ export async function configShowCommand(options: GlobalOptions & { json?: boolea
 export async function artifactRecordCommand(
   options: GlobalOptions & { name: string; path: string; sensitive?: boolean; phase?: string },
 ): Promise<number> {
-  const { store, reporter, term } = setup(options);
+  const { store, reporter, term } = await setup(options);
   const stored = await loadStored(store);
   if (!stored)
     throw new UserError(
@@ -426,7 +476,7 @@ export async function artifactRecordCommand(
 export async function artifactVerifyCommand(
   options: GlobalOptions & { name?: string; json?: boolean },
 ): Promise<number> {
-  const { store, term } = setup(options);
+  const { store, term } = await setup(options);
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description}; no artifacts to verify`);
   const results = await verifyArtifacts(stored, options.name);
@@ -446,9 +496,10 @@ export async function artifactVerifyCommand(
 }
 
 export async function historyCommand(
-  options: GlobalOptions & { json?: boolean; limit?: number },
+  options: GlobalOptions & { json?: boolean; limit?: number; versions?: boolean },
 ): Promise<number> {
-  const { store, term } = setup(options);
+  const { store, term } = await setup(options);
+  if (options.versions) return versionsOf(store, term, options.json ?? false);
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description} yet`);
   const events = options.limit === undefined ? stored.events : stored.events.slice(-options.limit);
@@ -458,8 +509,42 @@ export async function historyCommand(
   return 0;
 }
 
+/** `history --versions`: the stored versions of an azure-blob state, or how to keep them. */
+async function versionsOf(store: CliStore, term: Output, json: boolean): Promise<number> {
+  if (!(store instanceof BlobStateStore)) {
+    throw new UserError(
+      '--versions lists the versions blob storage keeps of an azure-blob state (--state-backend azure-blob); a local state keeps its history in its events',
+    );
+  }
+  const versions = await store.versions();
+  if (versions === undefined) {
+    const { account } = store.layout.location;
+    term.out(
+      `storage account ${account} keeps no versions of ${store.description}: blob versioning is off. Turn it on to keep ` +
+        `every earlier state: az storage account blob-service-properties update --account-name ${account} --enable-versioning true ` +
+        '(the events of the current state are in `k0rdent-deploy history`)',
+    );
+    return 0;
+  }
+  if (json) {
+    term.out(JSON.stringify(versions, null, 2));
+    return 0;
+  }
+  for (const v of versions) {
+    term.out(
+      `${v.versionId}  ${v.at?.toISOString() ?? '?'}  ${String(v.size).padStart(8)} bytes${v.current ? '  (current)' : ''}`,
+    );
+  }
+  return 0;
+}
+
 export async function migrateCommand(options: GlobalOptions & { dryRun?: boolean }): Promise<number> {
-  const { store, term } = setup(options);
+  const { store, term } = await setup(options);
+  if (!(store instanceof LocalStateStore)) {
+    throw new UserError(
+      'migrate works on a local state directory (--state-dir); move the result to blob storage afterwards with `k0rdent-deploy state push --to azure-blob`',
+    );
+  }
   const loaded = await store.load();
   if (!loaded) throw new UserError(`no state file in ${store.description} to migrate`);
   if (!loaded.migration) {
@@ -482,6 +567,53 @@ export async function migrateCommand(options: GlobalOptions & { dryRun?: boolean
   }
   term.out(`written ${store.file}; the original is kept as ${store.file}.pre-v2.bak`);
   return 0;
+}
+
+/** What a command on a container with no deployment yet sees: no state, and nothing to lock. */
+function unsettled(source: StateSource): CliStore {
+  const none = (): never => {
+    throw new UserError(`no deployment state in ${source.description} yet; run a deployment first`);
+  };
+  return {
+    description: source.description,
+    childEnv: () => ({}),
+    load: () => Promise.resolve(undefined),
+    save: none,
+    lock: none,
+    archive: none,
+  };
+}
+
+/** The options that say where the state is, with a pipeline's or config's pinned id for a container. */
+async function sourceOptions(options: GlobalOptions): Promise<StateSourceOptions> {
+  const deploymentId =
+    options.deploymentId ?? (backendOf(options) === 'azure-blob' ? await pinnedId(options) : undefined);
+  return {
+    stateDir: options.stateDir,
+    ...(options.stateBackend === undefined ? {} : { stateBackend: options.stateBackend }),
+    ...(options.stateUrl === undefined ? {} : { stateUrl: options.stateUrl }),
+    ...(deploymentId === undefined ? {} : { deploymentId }),
+    ...(options.lockTimeout === undefined ? {} : { lockTimeout: options.lockTimeout }),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  };
+}
+
+/** The id a pipeline file or a k0rdent config pins, if any (a container may hold several deployments). */
+async function pinnedId(options: GlobalOptions): Promise<string | undefined> {
+  if (options.pipeline !== undefined) return (await loadPipeline(options.pipeline, options)).pinned;
+  if (options.config === undefined) return undefined;
+  const { resolveConfig } = await builtIn();
+  return (await resolveConfig(options.config)).config.metadata.deployment_id;
+}
+
+/** Where the state of a deployment that Azure knows may be, in the command line's terms. */
+function freshStartWays(id: string): string[] {
+  return [
+    `when a workflow deployed it, its state is in workflow artifacts: k0rdent-deploy state pull --repo OWNER/REPO --deployment ${id}`,
+    `when it lives in blob storage: run with --state-backend azure-blob --state-url https://ACCOUNT.blob.core.windows.net/CONTAINER (or pull it with state pull --from azure-blob)`,
+    'when it lives in another directory: --state-dir DIR',
+    'to knowingly start over with new keys (the running VMs keep the old ones until they are re-created): --adopt-fresh',
+  ];
 }
 
 function dryStamp() {

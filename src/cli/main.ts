@@ -6,7 +6,11 @@ import { maskCommand, onSecretRegistered, redact } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
 import { DEPLOYMENT_ID_PATTERN, DEPLOYMENT_ID_RULE } from '../state/names.js';
 import { displayPath, STATE_DIR_ENV } from '../stores/local-store.js';
+import { STATE_URL_ENV } from '../stores/blob-location.js';
+import { STATE_BACKEND_ENV } from '../stores/blob-store.js';
 import * as commands from './commands.js';
+import * as stateCommands from './state-commands.js';
+import { vpnCommand } from './vpn-command.js';
 import type { GlobalOptions } from './commands.js';
 import { guardStdio, writeErr, writeOut } from './stdio.js';
 
@@ -70,6 +74,15 @@ function report(error: unknown, commander: Commander): number {
   return exitCodeOf(error);
 }
 
+/** A parser for options that take a whole number of seconds or an id. */
+function wholeNumber(InvalidArgumentError: Commander['InvalidArgumentError']) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('expected a whole number');
+    return parsed;
+  };
+}
+
 function buildProgram(
   { Command, Option, InvalidArgumentError }: Commander,
   environment: CliEnvironment,
@@ -97,12 +110,28 @@ function buildProgram(
     )
     .option(
       '--deployment-id <id>',
-      'the deployment to work on; must agree with the pipeline, the config and the state directory',
+      'the deployment to work on (picks one where a container holds several); must agree with the pipeline, the config and the state',
       (value: string) => {
         if (!DEPLOYMENT_ID_PATTERN.test(value))
           throw new InvalidArgumentError(`expected a deployment id: ${DEPLOYMENT_ID_RULE}`);
         return value;
       },
+    )
+    .addOption(
+      new Option('--state-backend <backend>', 'where the state lives: local (default) or azure-blob')
+        .choices(['local', 'azure-blob'])
+        .env(STATE_BACKEND_ENV),
+    )
+    .addOption(
+      new Option(
+        '--state-url <url>',
+        'azure-blob: the container, https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX]',
+      ).env(STATE_URL_ENV),
+    )
+    .option(
+      '--lock-timeout <seconds>',
+      'azure-blob: how long to wait for another writer (default 0, or $K0RDENT_LOCK_TIMEOUT)',
+      wholeNumber(InvalidArgumentError),
     )
     .option('--no-color', 'plain output without colours');
 
@@ -113,9 +142,15 @@ function buildProgram(
       config?: string;
       deploymentId?: string;
       color: boolean;
+      stateBackend?: string;
+      stateUrl?: string;
+      lockTimeout?: number;
     }>();
     return {
       stateDir: g.stateDir,
+      ...(g.stateBackend !== undefined ? { stateBackend: g.stateBackend } : {}),
+      ...(g.stateUrl !== undefined ? { stateUrl: g.stateUrl } : {}),
+      ...(g.lockTimeout !== undefined ? { lockTimeout: g.lockTimeout } : {}),
       ...(g.pipeline !== undefined ? { pipeline: g.pipeline } : {}),
       ...(g.config !== undefined ? { config: g.config } : {}),
       ...(g.deploymentId !== undefined ? { deploymentId: g.deploymentId } : {}),
@@ -143,6 +178,10 @@ function buildProgram(
     .option('--enable <phase>', 'switch an optional phase on for this run (repeatable)', collect)
     .option('--disable <phase>', 'switch an optional phase off for this run (repeatable)', collect)
     .option('--json', 'print the run summary as JSON (progress goes to stderr)')
+    .option(
+      '--adopt-fresh',
+      'built-in deployment without state: start although Azure holds resources of it (new keys are made)',
+    )
     .action(action(commands.runCommand));
 
   program
@@ -185,9 +224,39 @@ function buildProgram(
     )
     .action(action(commands.rollbackCommand));
 
-  program
-    .command('state')
-    .description('operations on stored state')
+  const state = program.command('state').description('operations on stored state');
+  state
+    .command('pull')
+    .description(
+      'copy a deployment into the local state directory: from workflow artifacts (--repo OWNER/REPO --deployment ID) or blob storage (--from azure-blob)',
+    )
+    .option('--from <backend>', 'artifact (default with --repo) or azure-blob (default with --state-url)')
+    .option(
+      '--repo <owner/repo>',
+      'the repository whose workflow deployed it (token: $GITHUB_TOKEN or $GH_TOKEN)',
+    )
+    .option('--deployment <id>', 'the deployment id (as the workflow input deployment-id)')
+    .option(
+      '--run <run-id>',
+      'a workflow run (default: the newest that wrote the deployment)',
+      wholeNumber(InvalidArgumentError),
+    )
+    .option('--force', 'replace a local state that has newer changes (it is archived first)')
+    .action(action(stateCommands.statePullCommand));
+  state
+    .command('push')
+    .description(
+      'copy the local state directory to blob storage (--to azure-blob --state-url URL), read back and verified',
+    )
+    .option('--to <backend>', 'azure-blob')
+    .option('--force', 'replace a stored state that has newer changes (it is archived first)')
+    .action(action(stateCommands.statePushCommand));
+  state
+    .command('unlock')
+    .description('azure-blob: show who holds the lock on the deployment, and break it')
+    .option('--yes', 'break it without asking')
+    .action(action(stateCommands.stateUnlockCommand));
+  state
     .command('rekey')
     .description(
       `re-encrypt state snapshot files under the key in $K0RDENT_STATE_KEY (read with it or $K0RDENT_PREVIOUS_STATE_KEY)`,
@@ -235,9 +304,24 @@ function buildProgram(
     });
 
   program
+    .command('vpn')
+    .description('bring the hub WireGuard tunnel of the deployment up or down on this machine (needs root)')
+    .argument('<up|down>', 'up or down')
+    .option(
+      '--wait <seconds>',
+      'up: how long to wait for a handshake from every VM',
+      wholeNumber(InvalidArgumentError),
+      15,
+    )
+    .action(async (direction: string, _opts: unknown, command: Command) => {
+      setExit(await vpnCommand({ ...globals(command), ...command.opts<{ wait: number }>(), direction }));
+    });
+
+  program
     .command('history')
     .description('the deployment events, newest last')
     .option('--json', 'machine-readable output')
+    .option('--versions', 'azure-blob: the stored versions of the state (blob versioning)')
     .option('--limit <n>', 'only the last n events', (value: string) => {
       const parsed = Number(value);
       if (!Number.isInteger(parsed) || parsed <= 0)

@@ -118,6 +118,13 @@ export class ArtifactRestReader {
     return body.artifacts.map(toArtifact).sort((a, b) => b.id - a.id);
   }
 
+  /** The repository's newest artifacts, whatever their names (one page). */
+  async listRecent(limit: number): Promise<RestArtifact[]> {
+    const query = new URLSearchParams({ per_page: String(Math.min(limit, PER_PAGE)), page: '1' });
+    const body = await this.getJson(`/actions/artifacts?${query.toString()}`);
+    return body.artifacts.map(toArtifact);
+  }
+
   /** An artifact's content: the REST `/zip` endpoint answers 302 to a signed URL of the raw file. */
   async download(id: number): Promise<Buffer> {
     const response = await this.request(`/actions/artifacts/${id}/zip`);

@@ -88,6 +88,11 @@ const StoredFileSchema = z.strictObject({
   sensitive: z.boolean(),
   codec: z.string().check(z.minLength(1)),
   data: z.string(),
+  /**
+   * Set when the stored form lives in a blob of its own (the azure-blob backend keeps each sensitive
+   * file apart, so that a checkpoint rewrites only the state); `data` is then empty.
+   */
+  blob: z.optional(z.string().check(z.minLength(1))),
 });
 
 const EnvelopeSchema = z.strictObject({
@@ -126,6 +131,19 @@ export interface DecodedSnapshot {
   readonly files: ReadonlyMap<string, CarriedFile>;
   /** Whether a state key authenticated it (false: written before the deployment had one). */
   readonly authenticated: boolean;
+  /** The id of the state key whose HMAC it carries, if any (checked only when keys are configured). */
+  readonly signedWith?: string;
+}
+
+/** A file whose stored form lives elsewhere (a blob of its own), already encoded with `codec`. */
+export interface ExternalFile {
+  readonly name: string;
+  readonly path: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly sensitive: boolean;
+  readonly codec: string;
+  readonly blob: string;
 }
 
 /** Raised when a sensitive file would have to be uploaded without encryption. */
@@ -135,7 +153,7 @@ export class UnencryptedSecretError extends UserError {
 
 export function encodeSnapshot(
   doc: StateDocument,
-  files: readonly CarriedFile[],
+  files: readonly (CarriedFile | ExternalFile)[],
   writer: WriterRef,
   codecs: SnapshotCodecs = DEFAULT_CODECS,
   now: Date = new Date(),
@@ -144,14 +162,17 @@ export function encodeSnapshot(
   let total = 0;
   const maxFileBytes = Math.min(MAX_FILE_BYTES, limits().maxArtifactBytes);
   for (const file of files) {
-    const codec = file.sensitive ? codecs.sensitive : codecs.plain;
-    if (!codec || (file.sensitive && !codec.encrypts)) {
-      throw new UnencryptedSecretError(
-        `artifact ${file.name} (${file.path}) is recorded as sensitive, and the artifact state backend ` +
-          'carries recorded files to later jobs only encrypted: no state-key is configured. ' +
-          CREATE_KEY_ADVICE,
-      );
+    if ('blob' in file) {
+      if (file.sensitive && file.codec !== (codecs.sensitive?.encrypts ? codecs.sensitive.id : undefined)) {
+        throw new UnencryptedSecretError(
+          `artifact ${file.name} (${file.path}) is sensitive, but its stored form (codec ${file.codec}) is not one this run encrypts with`,
+        );
+      }
+      const { name: _name, ...rest } = file;
+      stored[file.name] = { ...rest, data: '' };
+      continue;
     }
+    const codec = sensitiveCodec(file, codecs);
     if (file.bytes.length > maxFileBytes) {
       throw new UserError(
         `artifact ${file.name} (${file.path}) is ${file.bytes.length} bytes; the artifact state backend ` +
@@ -203,12 +224,40 @@ export function encodeSnapshot(
   return text;
 }
 
+/**
+ * The codec a file is stored with: the encrypting one for a sensitive file (refused without a state
+ * key: secrets never leave the machine in plaintext), the plain one otherwise.
+ */
+export function sensitiveCodec(
+  file: Pick<CarriedFile, 'name' | 'path' | 'sensitive'>,
+  codecs: SnapshotCodecs,
+): FileCodec {
+  const codec = file.sensitive ? codecs.sensitive : codecs.plain;
+  if (!codec || (file.sensitive && !codec.encrypts)) {
+    throw new UnencryptedSecretError(
+      `artifact ${file.name} (${file.path}) is recorded as sensitive, and the state backend keeps ` +
+        'recorded files for later jobs only encrypted: no state-key is configured. ' +
+        CREATE_KEY_ADVICE,
+    );
+  }
+  return codec;
+}
+
+export interface DecodeOptions {
+  /**
+   * Files stored in blobs of their own: `refuse` (workflow artifacts never have them) or `keep` them
+   * undecoded in `external`, for the caller to fetch and pass to decodeStoredFile.
+   */
+  readonly external?: 'refuse' | 'keep';
+}
+
 export function decodeSnapshot(
   text: string,
   where: string,
   expectedDeployment: string,
   codecs: SnapshotCodecs = DEFAULT_CODECS,
-): DecodedSnapshot {
+  options: DecodeOptions = {},
+): DecodedSnapshot & { readonly external: ReadonlyMap<string, StoredFile> } {
   const parsed = parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_TEXT_BYTES });
   const envelope = validateYaml(EnvelopeSchema, parsed, where);
   if (envelope.deployment_id !== expectedDeployment) {
@@ -227,26 +276,76 @@ export function decodeSnapshot(
     ]);
   }
   const files = new Map<string, CarriedFile>();
+  const external = new Map<string, StoredFile>();
   for (const [name, file] of Object.entries(envelope.files)) {
-    const codec = [codecs.plain, codecs.sensitive].find((c) => c?.id === file.codec);
-    if (!codec) {
-      throw new UserError(
-        `${where}: file ${name} is stored with codec "${file.codec}", which this run cannot read` +
-          (file.sensitive ? ' (it is encrypted: configure the same state key as the run that wrote it)' : ''),
-      );
+    if (file.blob !== undefined) {
+      if (options.external !== 'keep') {
+        throw new FileError(where, [
+          {
+            path: `files.${name}`,
+            message: 'refers to a blob of its own, which a workflow artifact never does',
+          },
+        ]);
+      }
+      external.set(name, file);
+      continue;
     }
-    const bytes = codec.decode(file.data, { artifact: name });
-    // A decrypted secret is masked before anything can print it.
-    if (file.sensitive) registerSecret(bytes.toString('utf8'));
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== file.sha256) {
-      throw new FileError(where, [
-        { path: `files.${name}`, message: `content does not match its sha256 ${file.sha256}` },
-      ]);
-    }
-    files.set(name, { name, path: file.path, sha256, sensitive: file.sensitive, bytes });
+    files.set(name, decodeStoredFile(name, file, file.data, codecs, where));
   }
-  return { doc: decoded.doc, writtenBy: envelope.written_by, files, authenticated };
+  return {
+    doc: decoded.doc,
+    writtenBy: envelope.written_by,
+    files,
+    external,
+    authenticated,
+    ...(envelope.mac ? { signedWith: envelope.mac.key_id } : {}),
+  };
+}
+
+/** One stored file back to its bytes (`data`: its stored form), checksum verified, secrets masked. */
+export function decodeStoredFile(
+  name: string,
+  file: StoredFile,
+  data: string,
+  codecs: SnapshotCodecs,
+  where: string,
+): CarriedFile {
+  const codec = [codecs.plain, codecs.sensitive].find((c) => c?.id === file.codec);
+  if (!codec) {
+    throw new UserError(
+      `${where}: file ${name} is stored with codec "${file.codec}", which this run cannot read` +
+        (file.sensitive ? ' (it is encrypted: configure the same state key as the run that wrote it)' : ''),
+    );
+  }
+  const bytes = codec.decode(data, { artifact: name });
+  // A decrypted secret is masked before anything can print it.
+  if (file.sensitive) registerSecret(bytes.toString('utf8'));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (sha256 !== file.sha256) {
+    throw new FileError(where, [
+      { path: `files.${name}`, message: `content does not match its sha256 ${file.sha256}` },
+    ]);
+  }
+  return { name, path: file.path, sha256, sensitive: file.sensitive, bytes };
+}
+
+/** What a snapshot says about itself, before anything in it is decoded or trusted. */
+export function snapshotHeader(
+  text: string,
+  where: string,
+): { readonly deploymentId: string; readonly signedWith?: string; readonly sensitive: readonly string[] } {
+  const envelope = validateYaml(
+    EnvelopeSchema,
+    parseYaml(text, where, { maxBytes: MAX_SNAPSHOT_BYTES * 2 }),
+    where,
+  );
+  return {
+    deploymentId: envelope.deployment_id,
+    ...(envelope.mac ? { signedWith: envelope.mac.key_id } : {}),
+    sensitive: Object.entries(envelope.files)
+      .filter(([, file]) => file.sensitive)
+      .map(([name]) => name),
+  };
 }
 
 /**

@@ -1,4 +1,10 @@
-import { ActionInputError, gateInputs, phaseInputs, rollbackInputs } from '../../src/actions/inputs.js';
+import {
+  ActionInputError,
+  backendInputs,
+  gateInputs,
+  phaseInputs,
+  rollbackInputs,
+} from '../../src/actions/inputs.js';
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 
@@ -12,6 +18,7 @@ test('typed inputs: empty is absent, booleans strict, needs split', () => {
     needs: [],
     force: true,
     dryRun: false,
+    adoptFresh: false,
   });
   expect(gateInputs(reader({ phase: 'x', needs: 'a, b\nc', 'deployment-id': 'demo' })).needs).toEqual([
     'a',
@@ -26,7 +33,7 @@ test.each([
   [{ phase: 'x', force: 'yes' }, /input force: "yes" is not valid: write true or false/],
   [
     { phase: 'x', 'state-backend': 'blob' },
-    /input state-backend: "blob" is not valid: write one of auto, artifact, local/,
+    /input state-backend: "blob" is not valid: write one of auto, artifact, local, azure-blob/,
   ],
   [{ phase: 'x', pipeline: 'a.yml', config: 'b.yml' }, /inputs pipeline and config are both set/],
   [
@@ -49,5 +56,66 @@ test('rollback needs to, and destroy defaults to false', () => {
     to: 'install_k0s',
     destroy: false,
     dryRun: false,
+  });
+});
+
+describe('state-backend azure-blob and state-url', () => {
+  const url = 'https://acmestate.blob.core.windows.net/k0rdent/prod';
+
+  test('a URL names account, container and prefix; alone it means azure-blob; the environment is the fallback', () => {
+    expect(backendInputs(reader({ 'state-url': url }), {})).toEqual({
+      backend: 'azure-blob',
+      stateUrl: {
+        url,
+        accountUrl: 'https://acmestate.blob.core.windows.net',
+        account: 'acmestate',
+        container: 'k0rdent',
+        prefix: 'prod',
+      },
+    });
+    const fromEnv = backendInputs(reader({ 'state-backend': 'auto' }), {
+      K0RDENT_STATE_BACKEND: 'azure-blob',
+      K0RDENT_STATE_URL: 'http://127.0.0.1:10000/devstoreaccount1/state',
+    });
+    expect(fromEnv.stateUrl).toMatchObject({
+      accountUrl: 'http://127.0.0.1:10000/devstoreaccount1',
+      account: 'devstoreaccount1',
+      container: 'state',
+      prefix: '',
+    });
+    // An explicit input wins over the environment.
+    expect(backendInputs(reader({ 'state-backend': 'local' }), { K0RDENT_STATE_URL: url }).backend).toBe(
+      'local',
+    );
+  });
+
+  test.each([
+    [{ 'state-backend': 'azure-blob' }, /state-backend is azure-blob, but state-url is empty/],
+    [
+      { 'state-backend': 'artifact', 'state-url': url },
+      /input state-url is set, but state-backend is artifact/,
+    ],
+    [
+      { 'state-url': `${url}?sv=2024&sig=secret` },
+      /a SAS does not belong in the URL, where logs would show it/,
+    ],
+    [{ 'state-url': 'http://acmestate.blob.core.windows.net/k0rdent' }, /it must use https/],
+    [{ 'state-url': 'https://acmestate.blob.core.windows.net' }, /it names no container/],
+    [
+      { 'state-url': 'https://acmestate.blob.core.windows.net/K0rdent--State' },
+      /"K0rdent--State" is not a container name/,
+    ],
+  ])('%j is refused, naming the input', (inputs, message) => {
+    const error = (() => {
+      try {
+        backendInputs(reader(inputs), {});
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ActionInputError);
+    expect(String(error)).toMatch(message);
+    expect(String(error)).not.toContain('sig=secret');
   });
 });

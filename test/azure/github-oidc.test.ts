@@ -76,7 +76,11 @@ test('setup-network logs in with the runner OIDC token and builds the network; n
   const config = writeConfig(j);
   const prepare = await j.run('./actions/prepare-deployment', inputs(config));
   expect(prepare.outputs.status).toBe('completed');
-  expect(identity.requests).toEqual([]); // prepare_deployment works offline
+  // Without state, prepare_deployment first asks Azure whether the deployment already runs: one ARM
+  // request, with the same login.
+  expect(arm.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+    `GET /subscriptions/${arm.subscriptionId}/resources`,
+  ]);
 
   const network = await j.run('./actions/setup-network', inputs(config));
   expect({ code: network.code, status: network.outputs.status, stderr: network.stderr }).toMatchObject({
@@ -85,20 +89,26 @@ test('setup-network logs in with the runner OIDC token and builds the network; n
   });
   await j.end();
 
-  // One OIDC token for Azure's audience, traded once at the tenant's token endpoint for ARM's scope.
+  // Per step (a process of its own), one OIDC token for Azure's audience, traded once at the
+  // tenant's token endpoint for ARM's scope.
   const oidc = identity.requests.filter((r) => r.service === 'oidc');
-  expect(oidc).toEqual([
-    { service: 'oidc', path: '/oidc/token', status: 200, detail: 'api://AzureADTokenExchange' },
-  ]);
+  expect(oidc).toEqual(
+    Array(2).fill({
+      service: 'oidc',
+      path: '/oidc/token',
+      status: 200,
+      detail: 'api://AzureADTokenExchange',
+    }),
+  );
   const token = identity.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token'));
-  expect(token).toEqual([
-    {
+  expect(token).toEqual(
+    Array(2).fill({
       service: 'entra',
       path: `/${TENANT}/oauth2/v2.0/token`,
       status: 200,
       detail: `${arm.endpoint}/.default`,
-    },
-  ]);
+    }),
+  );
   // Every ARM request carried that token (the fake refuses any other with 401).
   expect(arm.requests.length).toBeGreaterThan(0);
   expect(arm.requests.filter((r) => r.status === 401)).toEqual([]);
@@ -112,10 +122,14 @@ test('setup-network logs in with the runner OIDC token and builds the network; n
 }, 120_000);
 
 test('a federated credential that does not exist is a clear failure of the phase, recorded', async () => {
-  const j = job(5002, { AZURE_CLIENT_ID: '99999999-9999-4999-8999-999999999999' });
+  const j = job(5002);
   const config = writeConfig(j);
-  await j.run('./actions/prepare-deployment', inputs(config));
-  const network = await j.run('./actions/setup-network', { ...inputs(config), force: 'true' });
+  expect((await j.run('./actions/prepare-deployment', inputs(config))).ok).toBe(true);
+  const network = await j.run(
+    './actions/setup-network',
+    { ...inputs(config), force: 'true' },
+    { AZURE_CLIENT_ID: '99999999-9999-4999-8999-999999999999' },
+  );
   await j.end();
   expect(network.code).toBe(1);
   expect(network.outputs.status).toBe('failed');

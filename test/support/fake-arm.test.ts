@@ -850,3 +850,49 @@ describe('power state and machines', () => {
     stop();
   });
 });
+
+describe('the subscription resource list', () => {
+  test('a tag filter lists top-level resources carrying the tag (not groups, not subnets), without their tags; others are refused', async () => {
+    const tags = { 'k0rdent-deployment': 'k0rdent-abcd1234' };
+    await clients.resources.resourceGroups.createOrUpdate(RG, { location: LOCATION, tags });
+    await clients.network.networkSecurityGroups.createOrUpdate(
+      RG,
+      'k0rdent-abcd1234-nsg',
+      { location: LOCATION, tags },
+      arm.pollOptions,
+    );
+    await clients.network.virtualNetworks.createOrUpdate(
+      RG,
+      'k0rdent-abcd1234-vnet',
+      {
+        location: LOCATION,
+        tags,
+        addressSpace: { addressPrefixes: ['10.0.0.0/16'] },
+        subnets: [{ name: 'k0rdent-abcd1234-subnet', addressPrefix: '10.0.1.0/24' }],
+      },
+      arm.pollOptions,
+    );
+    await clients.network.networkSecurityGroups.createOrUpdate(
+      RG,
+      'other-nsg',
+      { location: LOCATION, tags: { 'k0rdent-deployment': 'someone-else' } },
+      arm.pollOptions,
+    );
+    const tagged: { name?: string; type?: string; tags?: unknown }[] = [];
+    for await (const item of clients.resources.resources.list({
+      filter: "tagName eq 'K0RDENT-deployment' and tagValue eq 'k0rdent-abcd1234'",
+    }))
+      tagged.push(item);
+    expect(tagged.map((r) => `${r.type ?? ''} ${r.name ?? ''}`).sort()).toEqual([
+      'Microsoft.Network/networkSecurityGroups k0rdent-abcd1234-nsg',
+      'Microsoft.Network/virtualNetworks k0rdent-abcd1234-vnet',
+    ]);
+    expect(tagged.every((r) => r.tags === undefined)).toBe(true);
+    const error = await rejectionOf(
+      clients.resources.resources.list({ filter: "substringof('x', name)" }).byPage().next(),
+    );
+    expect(
+      isRestError(error) && error.statusCode === 400 && error.code === 'InvalidFilterInQueryString',
+    ).toBe(true);
+  });
+});

@@ -168,7 +168,24 @@ export async function startFakeIdentity(options: FakeIdentityOptions): Promise<F
           json(res, 400, { error: 'invalid_client', error_description: problems.join('; ') }),
         );
       }
-      const accessToken = `entra-${randomBytes(16).toString('hex')}`;
+      // Shaped as Entra's (v1) access tokens are: resource servers such as Azurite (`--oauth basic`)
+      // check the issuer, the audience (the scope's resource) and the lifetime.
+      const now = Math.floor(Date.now() / 1000);
+      const accessToken = [
+        base64url({ alg: 'RS256', typ: 'JWT' }),
+        base64url({
+          aud: (form.get('scope') ?? '').replace(/\/\.default$/, ''),
+          iss: `https://sts.windows.net/${options.tenantId}/`,
+          iat: now,
+          nbf: now,
+          exp: now + 3599,
+          appid: options.clientId,
+          tid: options.tenantId,
+          oid: options.clientId,
+          uti: randomBytes(8).toString('base64url'),
+        }),
+        randomBytes(32).toString('base64url'),
+      ].join('.');
       accessTokens.add(accessToken);
       record(
         json(res, 200, {

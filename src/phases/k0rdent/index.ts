@@ -9,6 +9,7 @@ export {
   type K0rdentDefinition,
   type K0rdentSourceOptions,
 } from './deployment.js';
+export { assertNothingLive, LiveDeploymentError } from './fresh-start.js';
 export { isBuiltIn, partsOf } from './parts.js';
 export { FAST_TARGETS, fastDestroy } from './teardown.js';
 export { plannedHosts } from './topology.js';

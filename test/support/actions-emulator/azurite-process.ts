@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,10 +16,15 @@ export interface AzuriteOptions {
   readonly nodePath?: string;
   /** Upper bound for start-up (spawn to first HTTP answer), per attempt. */
   readonly startTimeoutMs?: number;
+  /**
+   * Serve HTTPS with this certificate and accept Entra ID bearer tokens (`--oauth basic`: Azurite
+   * checks a token's issuer, audience and lifetime, and refuses bearer tokens over plain HTTP).
+   */
+  readonly oauth?: { readonly certPath: string; readonly keyPath: string; readonly certPem: string };
 }
 
 export interface AzuriteBlob {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with `oauth`) */
   readonly origin: string;
   readonly port: number;
   stop(): Promise<void>;
@@ -94,16 +100,38 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await waitForExit(child, STOP_TIMEOUT_MS);
 }
 
+/** One request that gets any answer at all; over HTTPS trusting only Azurite's own certificate. */
+async function answers(origin: string, ca: string | undefined): Promise<boolean> {
+  const url = `${origin}/devstoreaccount1?comp=list`;
+  if (ca === undefined) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await res.body?.cancel();
+    return true;
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca, timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in time')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Polls until Azurite answers HTTP at all (any status), bounded by attempts and time. */
-async function waitUntilReady(origin: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+async function waitUntilReady(
+  origin: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  ca: string | undefined,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   const maxPolls = Math.ceil(timeoutMs / READY_POLL_MS) + 1;
   for (let poll = 0; poll < maxPolls && Date.now() < deadline; poll++) {
     if (child.exitCode !== null || child.signalCode !== null) return false;
     try {
-      const res = await fetch(`${origin}/devstoreaccount1?comp=list`, { signal: AbortSignal.timeout(1_000) });
-      await res.body?.cancel();
-      return true;
+      return await answers(origin, ca);
     } catch {
       await sleep(READY_POLL_MS);
     }
@@ -143,6 +171,9 @@ export async function startAzuriteBlob(options: AzuriteOptions = {}): Promise<Az
         '--disableProductStyleUrl', // account name always from the path, whatever the Host header
         '--loose',
         '--silent',
+        ...(options.oauth
+          ? ['--cert', options.oauth.certPath, '--key', options.oauth.keyPath, '--oauth', 'basic']
+          : []),
       ],
       { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: azuriteEnv() },
     );
@@ -152,8 +183,8 @@ export async function startAzuriteBlob(options: AzuriteOptions = {}): Promise<Az
     };
     process.once('exit', killOnExit);
     const output = tail(child);
-    const origin = `http://${LOOPBACK}:${port}`;
-    if (await waitUntilReady(origin, child, timeoutMs)) {
+    const origin = `${options.oauth ? 'https' : 'http'}://${LOOPBACK}:${port}`;
+    if (await waitUntilReady(origin, child, timeoutMs, options.oauth?.certPem)) {
       return {
         origin,
         port,

@@ -10,6 +10,8 @@ export interface Certificate {
   readonly certPem: string;
   /** The certificate file: what `NODE_EXTRA_CA_CERTS` of a child process points at. */
   readonly certPath: string;
+  /** The private key file (servers that take a path, such as Azurite's `--key`). */
+  readonly keyPath: string;
 }
 
 /**
@@ -44,5 +46,5 @@ export async function createCertificate(directory: string): Promise<Certificate>
     { timeout: 20_000 },
   );
   const [keyPem, certPem] = await Promise.all([readFile(keyPath, 'utf8'), readFile(certPath, 'utf8')]);
-  return { keyPem, certPem, certPath };
+  return { keyPem, certPem, certPath, keyPath };
 }

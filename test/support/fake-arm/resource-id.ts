@@ -5,6 +5,7 @@
  */
 export type ArmPath =
   | { kind: 'resourceGroups'; subscription: string }
+  | { kind: 'resources'; subscription: string }
   | { kind: 'resourceGroup'; subscription: string; resourceGroup: string }
   | { kind: 'collection'; subscription: string; resourceGroup?: string; type: string }
   | { kind: 'resource'; subscription: string; resourceGroup: string; type: string; names: string[] }
@@ -69,6 +70,7 @@ export function parseArmPath(
     return { kind: 'unknown' };
   }
 
+  if (lower[2] === 'resources' && segments.length === 3) return { kind: 'resources', subscription };
   if (lower[2] !== 'resourcegroups') return { kind: 'unknown' };
   const resourceGroup = segments[3];
   if (resourceGroup === undefined) return { kind: 'resourceGroups', subscription };

@@ -17,6 +17,7 @@ import { buildResourceId, parseArmPath, resourceGroupId } from './resource-id.js
 import { filterByLocation, skuBody } from './skus.js';
 import { getImageVersion, listImageVersions } from './images.js';
 import { checkNameLength } from './names.js';
+import { listSubscriptionResources } from './tagged-resources.js';
 import { RESOURCE_GROUP_TYPE, type StoredResource } from './store.js';
 
 /** Where a resource path points: its group, type behaviour, canonical id and own name. */
@@ -54,6 +55,9 @@ export class ArmRouter {
         );
       case 'resourceGroup':
         return handleResourceGroup(this.context, method, path.resourceGroup, body, url);
+      case 'resources':
+        if (method !== 'GET') throw methodNotAllowed(method);
+        return listSubscriptionResources(this.context, url);
       case 'collection':
         if (method !== 'GET') throw methodNotAllowed(method);
         return this.#collection(path.type, path.resourceGroup, url);
