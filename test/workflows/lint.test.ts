@@ -30,9 +30,9 @@ interface RawWorkflow {
   jobs: Record<string, { uses?: string; with?: Record<string, unknown>; steps?: RawStep[] }>;
 }
 
-test('the repository ships the four workflows', () => {
+test('the repository ships the five workflows', () => {
   expect(workflows.sort()).toEqual(
-    ['check-dist', 'ci', 'deploy', 'rollback'].map((n) => `.github/workflows/${n}.yml`),
+    ['check-dist', 'ci', 'deploy', 'mutation', 'rollback'].map((n) => `.github/workflows/${n}.yml`),
   );
 });
 
