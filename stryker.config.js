@@ -6,6 +6,9 @@
 // `// Stryker disable next-line <mutator>: <why it cannot change behaviour>`, and the report lists
 // them as ignored with that reason.
 
+// Property tests search less under mutation testing; see test/support/property-runs.ts.
+process.env.K0RDENT_PROPERTY_RUNS_SCALE ??= '0.25';
+
 /** The tests that exercise src/state, src/graph and src/engine in this process. */
 const tests = [
   'test/state/**/*.test.ts',

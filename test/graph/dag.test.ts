@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describeGraphProblem, PhaseGraph, type GraphNode } from '../../src/graph/dag.js';
 import { K0RDENT_CATALOGUE } from '../../src/graph/k0rdent-catalogue.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 function problems(nodes: readonly GraphNode[]): string[] {
   const built = PhaseGraph.build(nodes);
@@ -109,6 +110,7 @@ describe('PhaseGraph', () => {
           }
         }
       }),
+      propertyRuns(),
     );
   });
 

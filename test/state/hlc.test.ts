@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { propertyRuns } from '../support/property-runs.js';
 import { compareHlc, formatHlc, HybridClock, maxHlc, parseHlc } from '../../src/state/hlc.js';
 
 const T = Date.UTC(2026, 0, 1);
@@ -27,6 +28,7 @@ describe('hybrid logical clock', () => {
           previous = next;
         }
       }),
+      propertyRuns(),
     );
   });
 
@@ -91,6 +93,7 @@ describe('hybrid logical clock', () => {
         expect(compareHlc(formatHlc(a), formatHlc(b))).toBe(Math.sign(byParts));
         expect(parseHlc(formatHlc(a))).toEqual(a);
       }),
+      propertyRuns(),
     );
     const stamp = formatHlc({ wall: T, counter: 3, node: 'x' });
     expect(compareHlc(stamp, stamp)).toBe(0);

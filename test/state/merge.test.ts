@@ -14,8 +14,9 @@ import {
   writeHistory,
   writerArb,
 } from '../support/state-arbitraries.js';
+import { propertyRuns } from '../support/property-runs.js';
 
-const runs = { numRuns: 300 };
+const runs = propertyRuns(300);
 
 /** The record a merge must keep: the greatest stamp, or for equal stamps the greater content. */
 function newest<T extends { hlc: string }>(records: readonly (T | undefined)[]): T | undefined {
@@ -48,7 +49,7 @@ function expectedMerge(docs: readonly StateDocument[]): Omit<StateDocument, 'sch
     ...new Set(docs.flatMap((d) => Object.keys(pick(d)))),
   ];
   const registers = <T extends { hlc: string }>(pick: (d: StateDocument) => Record<string, T>) =>
-    Object.fromEntries(keys(pick).map((k) => [k, newest(docs.map((d) => pick(d)[k]))]));
+    Object.fromEntries(keys(pick).map((k) => [k, newest(docs.map((d) => pick(d)[k]))!]));
   // The config and the source are one register: the snapshot that configured last names both.
   const setup = newest(
     docs.map((d) => ({ hlc: d.config?.hlc ?? '', config: d.config, source: d.source })),
@@ -132,7 +133,7 @@ describe('mergeDocuments', () => {
         expect(rest).toEqual(expectedMerge(docs));
         expect(mergeAll([...docs].reverse())).toEqual(merged);
       }),
-      { numRuns: 150 },
+      propertyRuns(150),
     );
     // One snapshot is the merge of itself, as it is.
     const only = newDoc(['a']);
@@ -172,7 +173,7 @@ describe('mergeDocuments', () => {
         }
         expect(latestStamp(all)).toBe(latestStamp(lastC));
       }),
-      { numRuns: 200 },
+      propertyRuns(200),
     );
   });
 
@@ -207,7 +208,7 @@ describe('mergeDocuments', () => {
           expect(mergeDocuments(latest, older).phases[target]).toEqual(latest.phases[target]);
         }
       }),
-      { numRuns: 200 },
+      propertyRuns(200),
     );
   });
 

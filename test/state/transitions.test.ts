@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { PhaseGraph } from '../../src/graph/dag.js';
 import type { Stamp } from '../../src/state/document.js';
 import { needsRun, statusOf } from '../../src/state/document.js';
-import { PHASE_STATUSES, type StateDocument } from '../../src/state/schema.js';
+import { PHASE_STATUSES, type RunRef, type StateDocument } from '../../src/state/schema.js';
 import {
   addNote,
   markCompleted,
@@ -18,6 +18,7 @@ import {
   setConfig,
   setFact,
 } from '../../src/state/transitions.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { newDoc, RUN, stamp } from '../support/state-arbitraries.js';
 
 const phases = ['prepare', 'network', 'vms', 'vpn', 'k0s', 'addons', 'docs'];
@@ -46,7 +47,7 @@ function completedAll(): StateDocument {
 
 let seconds = 0;
 /** A stamp a second after the last one, so that each change's time is told apart from the others. */
-function stampOf(run = RUN): Stamp {
+function stampOf(run: RunRef = RUN): Stamp {
   return { ...stamp(Date.UTC(2026, 0, 2) + ++seconds * 1000), run };
 }
 
@@ -450,7 +451,7 @@ describe('resetFrom', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
   });
 });

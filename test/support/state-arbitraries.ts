@@ -12,6 +12,7 @@ import {
   PHASE_STATUSES,
   type ArtifactRecord,
   type ConfigRecord,
+  type JsonValue,
   type PhaseRecord,
   type RunRef,
   type StateDocument,
@@ -95,7 +96,7 @@ export const configArb: fc.Arbitrary<ConfigRecord> = fc.record({
   updated_at: isoArb,
   fingerprint: fc.constantFrom(...HASHES),
   flags: fc.dictionary(fc.constantFrom('kof', 'azure_children'), fc.boolean()),
-  snapshot: fc.jsonValue({ maxDepth: 1 }),
+  snapshot: fc.jsonValue({ maxDepth: 1 }).map((value) => value as JsonValue),
 });
 
 export const sourceArb: fc.Arbitrary<NonNullable<StateDocument['source']>> = fc.oneof(
