@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator/index.js';
+import { waitFor } from '../support/wait.js';
 import { createDocument, type Stamp } from '../../src/state/document.js';
 import { HybridClock } from '../../src/state/hlc.js';
 import type { StateDocument } from '../../src/state/schema.js';
@@ -326,14 +327,19 @@ test('two first writers of a run racing for its head: the loser writes a snapsho
   const baseA = (await asJob(a, () => sa.store.load()))!.doc;
   const baseB = (await asJob(b, () => sb.store.load()))!.doc;
   // A's head stays unfinalized for a while, so B looks for a head, finds none, and tries the name too.
-  gh.delayNext({ service: 'twirp', operation: 'FinalizeArtifact', ms: 1500 });
+  // DEMO broken: the delay is never armed, so A's head is never seen pending
+  // gh.delayNext({ service: 'twirp', operation: 'FinalizeArtifact', ms: 1500 });
   const aEnv = gh.runnerEnv({ runId: 170, attempt: 1, job: 'a' });
   const bEnv = gh.runnerEnv({ runId: 170, attempt: 1, job: 'b' });
   Object.assign(process.env, aEnv);
   const aDone = sa.store.save(markCompleted(baseA, 'one', stamp(a), undefined));
-  for (let i = 0; i < 100 && gh.artifacts({ runId: 170, statuses: ['pending'] }).length === 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // B must start while A's head exists but is not finalized yet: the race this test is about.
+  await waitFor(
+    () => gh.artifacts({ runId: 170, statuses: ['pending'] }).length > 0,
+    "job a's head artifact, created and not yet finalized",
+    10_000,
+    10,
+  );
   Object.assign(process.env, bEnv); // the client reads the runtime token per call
   const bSaved = await sb.store.save(markCompleted(baseB, 'two', stamp(b), undefined));
   Object.assign(process.env, aEnv);
