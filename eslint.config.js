@@ -12,7 +12,7 @@ export default tseslint.config(
       'state/',
       'scratch/',
       '.tmp/',
-      '.stryker-tmp/',
+      '.stryker-tmp*/',
       'reports/',
       '**/*.js',
       '!eslint.config.js',
