@@ -207,6 +207,20 @@ describe('plan', () => {
         doc: 'completed',
       },
     ]);
+    // Without a signal of the caller's, a validator still gets one, not aborted.
+    const signals: (AbortSignal | undefined)[] = [];
+    const listener = chain({
+      a: {
+        validate: (context) => {
+          signals.push(context.signal);
+          return holds();
+        },
+      },
+    });
+    await planDeployment(completed(listener), listener, { only: 'a' });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]).toBeInstanceOf(AbortSignal);
+    expect(signals[0]?.aborted).toBe(false);
     const writer = chain({
       a: {
         validate: (context) => {
