@@ -21724,7 +21724,7 @@ module.exports = arrayIncludesWith;
 
 /***/ }),
 
-/***/ 62000:
+/***/ 39619:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 var baseTimes = __webpack_require__(21299),
@@ -24369,7 +24369,7 @@ module.exports = isTypedArray;
 /***/ 19430:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-var arrayLikeKeys = __webpack_require__(62000),
+var arrayLikeKeys = __webpack_require__(39619),
     baseKeysIn = __webpack_require__(82094),
     isArrayLike = __webpack_require__(75119);
 

@@ -8,47 +8,79 @@
 const MASK = '***';
 /** Shorter fragments would mask ordinary words; GitHub ignores very short secrets too. */
 const MIN_LENGTH = 6;
-/**
- * A line of a multi-line secret is masked on its own only when it is long enough to be key
- * material: `apiVersion: v1` or `contexts:` in a kubeconfig would otherwise mask half the log.
- */
+/** Lines of a file shorter than this are never key material. */
 const MIN_LINE_LENGTH = 16;
 const PEM_ARMOUR = /^-----(BEGIN|END) [A-Z ]+-----$/;
-const KEY_VALUE = /^(?:- )?[\w.-]+\s*[:=]\s*(\S.*)$/;
-const KEY_MATERIAL = /^[A-Za-z0-9+/_=-]{16,}$/;
+/** `key: value` and `Key = value` pairs, also inside flow mappings (`{token: …}`). */
+const PAIR = /(?:^|[\s{,[])(?:- )?([\w.-]+)\s*[:=]\s*["']?([^\s,{}[\]"']+)/g;
+/** Keys whose values are secrets whatever they look like. */
+const SECRET_KEY = /(token|secret|password|passwd|private-?key|key-?data|credential)$/i;
+const TOKEN = /^[A-Za-z0-9+/_=-]{16,}$/;
+
+/**
+ * Random key material (base64 keys and tokens) mixes upper and lower case and digits; the names
+ * beside it in a config file (`k0rdent-ab12cd34`, `wireguard-tools`, `AzurePublicCloud`) do not.
+ */
+function isKeyMaterial(text: string): boolean {
+  return TOKEN.test(text) && /[A-Z]/.test(text) && /[a-z]/.test(text) && /[0-9]/.test(text);
+}
+
+/**
+ * The key material inside a file: PEM bodies whole; the values of keys named like secrets
+ * (`token:`, `PrivateKey =`, `client-key-data:`); any other line or value that looks like a key.
+ */
+function keyMaterialOf(lines: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  let inPem = false;
+  for (const line of lines) {
+    if (PEM_ARMOUR.test(line)) {
+      inPem = line.startsWith('-----BEGIN');
+      continue;
+    }
+    if (line.length < MIN_LINE_LENGTH) continue;
+    if (inPem ? TOKEN.test(line) : isKeyMaterial(line)) found.add(line);
+    for (const [, key = '', value = ''] of line.matchAll(PAIR)) {
+      if (SECRET_KEY.test(key) ? TOKEN.test(value) : isKeyMaterial(value)) found.add(value);
+    }
+  }
+  return found;
+}
 
 const known = new Set<string>();
+/** The forms the runner is told about (a file's key material, not the file). */
+const announced = new Set<string>();
 let sorted: string[] = [];
 let hook: ((value: string) => void) | undefined;
 
 /** Called with every form of every registered secret (the actions layer: core.setSecret). */
 export function onSecretRegistered(register: (value: string) => void): void {
   hook = register;
-  for (const value of known) register(value);
+  for (const value of announced) register(value);
 }
 
 /**
- * Registers a secret and the forms it can be printed in: whole, each of its lines (a key or a
- * kubeconfig printed line by line), and base64 of it.
+ * Registers a secret and the forms it can be printed in. A one-line secret (a key, a token) is
+ * registered whole and in base64. A file (a cloud-init, a kubeconfig, a PEM key) is handed to the
+ * runner by its key material only: PEM bodies, and lines or `key: value` values that look like keys
+ * or tokens. GitHub's runner masks every line of a multi-line secret on its own, so the whole file
+ * would turn `package_update: true` and `owner: root:root` into *** wherever they appear in the job
+ * log. This process still masks the whole file, should it ever print it whole.
  */
 export function registerSecret(value: string): void {
-  const forms = new Set<string>([value, value.trim(), Buffer.from(value).toString('base64')]);
   const lines = value.split(/\r?\n/).map((line) => line.trim());
-  if (lines.length > 1) {
-    for (const line of lines) {
-      if (line.length < MIN_LINE_LENGTH || PEM_ARMOUR.test(line)) continue;
-      forms.add(line);
-      // `client-key-data: …` or `PrivateKey = …`: key material may be printed without its key
-      // (addresses and URLs beside it are not key material and stay readable).
-      const value = KEY_VALUE.exec(line)?.[1];
-      if (value !== undefined && KEY_MATERIAL.test(value)) forms.add(value);
-    }
-  }
+  const multiLine = lines.filter((line) => line !== '').length > 1;
+  const forms = new Set<string>([Buffer.from(value).toString('base64')]);
+  if (multiLine) for (const material of keyMaterialOf(lines)) forms.add(material);
+  else forms.add(value.trim());
+  const localOnly = multiLine ? [value, value.trim()] : [];
   let added = false;
-  for (const form of forms) {
+  for (const form of [...forms, ...localOnly]) {
     if (form.length < MIN_LENGTH || known.has(form)) continue;
     known.add(form);
-    hook?.(form);
+    if (forms.has(form)) {
+      announced.add(form);
+      hook?.(form);
+    }
     added = true;
   }
   // Longest first, so a secret that contains another is masked whole.
@@ -79,6 +111,7 @@ export function parseMaskCommand(line: string): string | undefined {
 /** For tests: forget everything registered. */
 export function resetSecretsForTests(): void {
   known.clear();
+  announced.clear();
   sorted = [];
   hook = undefined;
 }

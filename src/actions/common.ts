@@ -5,10 +5,10 @@ import { UserError } from '../errors.js';
 import type { Deployment } from '../phases/phase.js';
 import type { StateDocument } from '../state/schema.js';
 import { Inputs, Outputs, States } from './constants.js';
-import { deploymentFromFile, deploymentIdOf, recordedDeployment } from './deployment.js';
+import { definitionFromInputs, recordedDeployment, settleActionIdentity } from './deployment.js';
 import type { CommonInputs } from './inputs.js';
 import { runnerContext, type RunnerContext } from './runner-context.js';
-import { openStateStore, type OpenedStore } from './state-store.js';
+import { openLocalStore, openStateStore, resolveBackend, type OpenedStore } from './state-store.js';
 
 export interface Opened {
   readonly ctx: RunnerContext;
@@ -25,40 +25,60 @@ export function readInput(name: string): string {
   return core.getInput(name);
 }
 
+/**
+ * Finds the deployment and opens its state. The id is settled before the store opens: the artifact
+ * backend keeps each deployment under its id, while a local directory says which one it holds.
+ */
 export async function openDeployment(inputs: CommonInputs, phase?: string): Promise<Opened> {
   const ctx = runnerContext();
-  const fromFile = await deploymentFromFile(inputs);
-  const deploymentId = deploymentIdOf(inputs, fromFile);
-  core.setOutput(Outputs.deploymentId, deploymentId);
-  const state = openStateStore({
+  const definition = await definitionFromInputs(inputs);
+  const storeRequest = {
     backend: inputs.stateBackend,
-    deploymentId,
     ...(inputs.githubToken === undefined ? {} : { githubToken: inputs.githubToken }),
     ...(inputs.stateKey === undefined ? {} : { stateKey: inputs.stateKey }),
     ...(inputs.previousStateKey === undefined ? {} : { previousStateKey: inputs.previousStateKey }),
-    mode: 'remote',
+    ...(inputs.retentionDays === undefined ? {} : { retentionDays: inputs.retentionDays }),
+    mode: 'remote' as const,
     ctx,
-  });
+  };
+  const local = resolveBackend(inputs.stateBackend, ctx) === 'local' ? openLocalStore(ctx) : undefined;
+  const localDoc = local ? (await local.store.load())?.doc : undefined;
+  const identity = settleActionIdentity(
+    inputs,
+    definition,
+    local && localDoc ? { id: localDoc.deployment_id, where: local.store.description } : undefined,
+    ctx,
+  );
+  const deploymentId = identity.id;
+  if (identity.source !== 'explicit') {
+    core.info(`deployment ${deploymentId}: ${identity.how}`);
+  }
+  core.setOutput(Outputs.deploymentId, deploymentId);
+  const state = local ?? openStateStore({ ...storeRequest, deploymentId });
   core.setOutput(Outputs.stateFile, state.stateFile);
   // What the post step needs to find this state again, saved before anything can fail midway.
   core.saveState(States.deploymentId, deploymentId);
   core.saveState(States.backend, state.backend);
   if (phase !== undefined) core.saveState(States.phase, phase);
-  const stored = (await state.store.load())?.doc;
+  const stored = local ? localDoc : (await state.store.load())?.doc;
+  const fromFile = definition?.deployment(deploymentId);
   return { ctx, deploymentId, fromFile, state, stored };
 }
 
-/** The deployment from the file inputs, else the pipeline the stored state was run with. */
+/** The deployment from the file inputs, else the pipeline or config the stored state was run with. */
 export async function deploymentFor(opened: Opened): Promise<Deployment> {
   if (opened.fromFile) return opened.fromFile;
+  const noPhases = () =>
+    new UserError(
+      `no phases for deployment ${opened.deploymentId}: set the ${Inputs.pipeline} input (phases of your own) ` +
+        `or the ${Inputs.config} input (the built-in k0rdent phases)`,
+    );
+  if (!opened.stored) throw noPhases();
   try {
     return await recordedDeployment(opened.stored);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    throw new UserError(
-      `no phases for deployment ${opened.deploymentId}: set the ${Inputs.pipeline} input (phases of your own) ` +
-        `or the ${Inputs.config} input (the built-in k0rdent phases)`,
-    );
+    throw noPhases();
   }
 }
 

@@ -12,11 +12,13 @@ export const Inputs = {
   githubToken: 'github-token',
   stateKey: 'state-key',
   previousStateKey: 'previous-state-key',
+  retentionDays: 'retention-days',
   rekey: 'rekey',
   force: 'force',
   dryRun: 'dry-run',
   to: 'to',
   destroy: 'destroy',
+  fast: 'fast',
 } as const;
 
 export const Outputs = {

@@ -1,47 +1,89 @@
 /**
- * The deployment an action works on: phases from a pipeline file or the k0rdent config (through the
- * same resolveDeployment the CLI uses), or a phase defined by the action's own inputs (`run`,
- * `validate`, `needs`; the gate and complete actions wrap steps of the user's job).
+ * The deployment an action works on: phases from a pipeline file or the k0rdent config (read by the
+ * same loadDefinition the CLI uses, its id settled by the same rules), or a phase defined by the
+ * action's own inputs (`run`, `validate`, `needs`; the gate and complete actions wrap steps of the
+ * user's job).
  */
-import { resolveDeployment, type DeploymentOptions } from '../engine/deployment-source.js';
+import {
+  loadDefinition,
+  settleIdentity,
+  type DeploymentDefinition,
+  type IdentityContext,
+} from '../engine/deployment-source.js';
+import type { SettledIdentity } from '../engine/deployment-identity.js';
 import { PhaseGraph } from '../graph/dag.js';
 import type { Deployment, Phase, PhaseContext } from '../phases/phase.js';
 import { PipelinePhase } from '../phases/pipeline/pipeline-phase.js';
 import type { StateDocument } from '../state/schema.js';
 import { Inputs } from './constants.js';
 import { ActionInputError, type CommonInputs } from './inputs.js';
+import type { RunnerContext } from './runner-context.js';
 
-/** The deployment named by `pipeline` or `config`, if either is given. */
-export async function deploymentFromFile(inputs: CommonInputs): Promise<Deployment | undefined> {
+/** The pipeline or built-in deployment named by the `pipeline` or `config` input, if either is set. */
+export async function definitionFromInputs(inputs: CommonInputs): Promise<DeploymentDefinition | undefined> {
   if (inputs.pipeline === undefined && inputs.config === undefined) return undefined;
-  // `config` selects the built-in k0rdent deployment in resolveDeployment.
-  const options: DeploymentOptions & { readonly config?: string } = {
+  return loadDefinition({
     ...(inputs.pipeline === undefined ? {} : { pipeline: inputs.pipeline }),
     ...(inputs.config === undefined ? {} : { config: inputs.config }),
-  };
-  const deployment = await resolveDeployment(options);
-  if (inputs.deploymentId !== undefined && inputs.deploymentId !== deployment.id) {
-    throw new ActionInputError(
-      `input ${Inputs.deploymentId} is "${inputs.deploymentId}", but ${inputs.pipeline ?? inputs.config ?? ''} ` +
-        `deploys "${deployment.id}": leave ${Inputs.deploymentId} empty or make them match`,
-    );
-  }
-  return deployment;
+    pipelineOption: `input ${Inputs.pipeline}`,
+    configOption: `input ${Inputs.config}`,
+  });
 }
 
-export function deploymentIdOf(inputs: CommonInputs, fromFile: Deployment | undefined): string {
-  const id = fromFile?.id ?? inputs.deploymentId;
+/**
+ * How actions settle an id nobody names: derived from the repository and the config file, the same
+ * in every step, job, attempt and later run (each step starts without the state in hand).
+ */
+export function actionIdentityContext(ctx: RunnerContext): IdentityContext {
+  return {
+    explicitName: `input ${Inputs.deploymentId}`,
+    storedAdvice: `Set input ${Inputs.deploymentId} to the deployment it holds, or use another state location for a second deployment.`,
+    fallback: ctx.owner && ctx.repo ? { derive: { repository: `${ctx.owner}/${ctx.repo}` } } : 'generate',
+  };
+}
+
+/**
+ * The deployment id: the input, the file's pin, the id a local state directory holds, else one
+ * derived for the built-in deployment. A pipeline or stored state that names none needs the input.
+ */
+export function settleActionIdentity(
+  inputs: CommonInputs,
+  definition: DeploymentDefinition | undefined,
+  stored: { readonly id: string; readonly where: string } | undefined,
+  ctx: RunnerContext,
+): SettledIdentity {
+  const claims = {
+    ...(inputs.deploymentId === undefined ? {} : { explicit: inputs.deploymentId }),
+    ...(stored ? { stored } : {}),
+  };
+  const context = actionIdentityContext(ctx);
+  if (definition) {
+    const settled = settleIdentity(definition, claims, context);
+    if (settled) return settled;
+    throw new ActionInputError(
+      `${definition.source} names no deployment: set input ${Inputs.deploymentId}, or add \`deployment: NAME\` to it`,
+    );
+  }
+  if (inputs.deploymentId !== undefined && stored && stored.id !== inputs.deploymentId) {
+    throw new ActionInputError(
+      `${stored.where} holds deployment "${stored.id}", not "${inputs.deploymentId}" (from input ${Inputs.deploymentId}). ${context.storedAdvice}`,
+    );
+  }
+  const id = inputs.deploymentId ?? stored?.id;
   if (id === undefined) {
     throw new ActionInputError(
       `input ${Inputs.deploymentId} is required when neither ${Inputs.pipeline} nor ${Inputs.config} names the deployment`,
     );
   }
-  return id;
+  return inputs.deploymentId !== undefined
+    ? { id, source: 'explicit', how: `from input ${Inputs.deploymentId}` }
+    : { id, source: 'stored', how: `the one ${stored?.where ?? 'the state'} holds` };
 }
 
-/** The deployment for a stored state without a file: the pipeline it was last run with. */
-export function recordedDeployment(stored: StateDocument | undefined): Promise<Deployment> {
-  return resolveDeployment({}, stored);
+/** The deployment for a stored state without a file: the pipeline or config it was last run with. */
+export async function recordedDeployment(stored: StateDocument): Promise<Deployment> {
+  const definition = await loadDefinition({}, stored);
+  return definition.deployment(stored.deployment_id);
 }
 
 export interface AdHocPhase {

@@ -65,7 +65,23 @@ export interface CommonInputs {
   /** The state-key secret (encrypts sensitive files, authenticates snapshots), and the one it replaces. */
   readonly stateKey?: string;
   readonly previousStateKey?: string;
+  /** Days the state artifacts are kept; the repository's default when absent. */
+  readonly retentionDays?: number;
 }
+
+/** GitHub's upper bound; a repository may set a lower one, which GitHub applies itself. */
+const MAX_RETENTION_DAYS = 400;
+
+const retentionDays = z
+  .pipe(
+    z.string().check(z.regex(/^\d+$/, `expected a whole number of days from 1 to ${MAX_RETENTION_DAYS}`)),
+    z.transform(Number),
+  )
+  .check(
+    z.refine((days) => days >= 1 && days <= MAX_RETENTION_DAYS, {
+      error: `expected a whole number of days from 1 to ${MAX_RETENTION_DAYS}`,
+    }),
+  );
 
 function common(read: InputReader): CommonInputs {
   const pipeline = text(read, Inputs.pipeline)?.trim();
@@ -86,12 +102,19 @@ function common(read: InputReader): CommonInputs {
   const keys = stateKeyInputs(read);
   return {
     ...keys,
+    ...retentionInput(read),
     ...(pipeline === undefined ? {} : { pipeline }),
     ...(config === undefined ? {} : { config }),
     ...(id === undefined ? {} : { deploymentId: id }),
     stateBackend: backend as StateBackend,
     ...(token === undefined ? {} : { githubToken: token }),
   };
+}
+
+/** `retention-days`, for the main and the post step alike. */
+export function retentionInput(read: InputReader): { retentionDays?: number } {
+  const days = parse(read, Inputs.retentionDays, retentionDays);
+  return days === undefined ? {} : { retentionDays: days };
 }
 
 /** The key inputs, masked the moment they are read. */
@@ -184,6 +207,8 @@ export interface RollbackInputs extends CommonInputs {
   readonly destroy: boolean;
   readonly dryRun: boolean;
   readonly force: boolean;
+  /** Delete the built-in deployment's resource group at once (a destroy, whatever `destroy` says). */
+  readonly fast: boolean;
 }
 
 export function rollbackInputs(read: InputReader): RollbackInputs {
@@ -193,6 +218,7 @@ export function rollbackInputs(read: InputReader): RollbackInputs {
     destroy: flag(read, Inputs.destroy),
     dryRun: flag(read, Inputs.dryRun),
     force: flag(read, Inputs.force),
+    fast: flag(read, Inputs.fast),
   };
 }
 

@@ -8,7 +8,7 @@ import * as core from './runner-commands.js';
 import { finishPhase } from '../engine/step.js';
 import { Session } from '../engine/session.js';
 import { silentReporter } from '../engine/reporter.js';
-import { stateKeyInputs } from './inputs.js';
+import { retentionInput, stateKeyInputs } from './inputs.js';
 import { Inputs, States } from './constants.js';
 import { readInput } from './common.js';
 import { runnerContext } from './runner-context.js';
@@ -28,6 +28,7 @@ export async function persistInPost(what: string): Promise<void> {
     deploymentId,
     ...(token === '' ? {} : { githubToken: token }),
     ...stateKeyInputs(readInput),
+    ...retentionInput(readInput),
     mode: 'working-copy',
     ctx,
   });

@@ -4,9 +4,13 @@ import { provideSelfCommand } from '../cli/self-command.js';
 import { PhaseFailedError, UserError } from '../errors.js';
 import { planRollback, rollbackDeployment, type RollbackStep } from '../engine/rollback.js';
 import { Session } from '../engine/session.js';
-import { deploymentFor, openDeployment, readInput, withCancellation } from './common.js';
-import { Outputs } from './constants.js';
-import { rollbackInputs } from './inputs.js';
+import { fastRollback, fastRollbackTargets, resourceGroupOf } from '../engine/fast-rollback.js';
+import { requirePhase } from '../engine/select.js';
+import type { Deployment } from '../phases/phase.js';
+import type { StateDocument } from '../state/schema.js';
+import { deploymentFor, openDeployment, readInput, withCancellation, type Opened } from './common.js';
+import { Inputs, Outputs } from './constants.js';
+import { ActionInputError, rollbackInputs, type RollbackInputs } from './inputs.js';
 import { phasesOf } from './phase-list.js';
 import { summaryOf } from './report.js';
 import { ActionsReporter } from './reporter.js';
@@ -19,6 +23,11 @@ export async function rollbackMain(cliPath: string | undefined): Promise<void> {
     throw new UserError(`no saved state of deployment ${opened.deploymentId}: nothing to roll back`);
   }
   const deployment = await deploymentFor(opened);
+  requirePhase(deployment, inputs.to);
+  if (inputs.fast) {
+    await fastRollbackMain(inputs, { ...opened, stored: opened.stored }, deployment);
+    return;
+  }
   const heading = `rollback to ${inputs.to}${inputs.destroy ? ' (destroy)' : ' (state only)'}${inputs.dryRun ? ', dry run' : ''}`;
 
   if (inputs.dryRun) {
@@ -82,6 +91,58 @@ export async function rollbackMain(cliPath: string | undefined): Promise<void> {
   } finally {
     await session.close();
     self.dispose();
+  }
+}
+
+/** `fast: true`: the resource group goes at once; the phases that lived in it are reset. */
+async function fastRollbackMain(
+  inputs: RollbackInputs,
+  opened: Opened & { readonly stored: StateDocument },
+  deployment: Deployment,
+): Promise<void> {
+  const { builtIn, targets } = await fastRollbackTargets(deployment);
+  const to = targets.find((target) => target === inputs.to);
+  if (!builtIn || !to) {
+    throw new ActionInputError(
+      `input ${Inputs.fast} deletes the resource group of the built-in deployment (input ${Inputs.config}), ` +
+        `so input ${Inputs.to} must be ${targets.join(' or ')} (it is ${inputs.to})`,
+    );
+  }
+  const group = await resourceGroupOf(deployment);
+  const heading = `fast rollback to ${to}: delete resource group ${group}${inputs.dryRun ? ', dry run' : ''}`;
+  if (inputs.dryRun) {
+    const planned = planRollback(opened.stored, deployment, to, true).map((s) => s.phase);
+    core.setOutput(Outputs.rolledBack, JSON.stringify(planned));
+    core.info(
+      `would delete resource group ${group} with everything in it, then reset: ${planned.join(', ')}`,
+    );
+    await writeSummary(
+      summaryOf(opened, opened.stored, phasesOf(deployment, opened.stored), new Map(), heading),
+    );
+    return;
+  }
+  const reporter = new ActionsReporter();
+  const session = await Session.open({
+    store: opened.state.store,
+    deployment,
+    command: `k0rdent-deploy rollback --to ${to} --fast`,
+    reporter,
+  });
+  try {
+    const result = await withCancellation((signal) =>
+      fastRollback(session, deployment, reporter, { to, signal }),
+    );
+    core.setOutput(Outputs.rolledBack, JSON.stringify(result.reset));
+    core.info(
+      `resource group ${group} ${result.resourceGroup === 'deleted' ? 'deleted' : 'was already gone'}; ` +
+        `reset to pending: ${result.reset.join(', ') || 'nothing'}`,
+    );
+    await writeSummary(summaryOf(opened, session.doc, phasesOf(deployment, session.doc), new Map(), heading));
+    if (result.warnings.length > 0) {
+      throw new PhaseFailedError(`the resource group is gone, but: ${result.warnings.join('; ')}`);
+    }
+  } finally {
+    await session.close();
   }
 }
 

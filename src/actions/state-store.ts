@@ -30,6 +30,7 @@ export interface StoreRequest {
   readonly ctx: RunnerContext;
   readonly stateKey?: string;
   readonly previousStateKey?: string;
+  readonly retentionDays?: number;
 }
 
 export const actionsStoreLog: StoreLog = {
@@ -44,19 +45,22 @@ export function resolveBackend(backend: StateBackend, ctx: RunnerContext): 'arti
   return ctx.inActions && ctx.hasRuntime ? 'artifact' : 'local';
 }
 
+/** The local backend: a directory that holds one deployment (`state/` of the workspace by default). */
+export function openLocalStore(ctx: RunnerContext): OpenedStore {
+  const store = new LocalStateStore(process.env[STATE_DIR_ENV] ?? join(ctx.workspace, 'state'));
+  return {
+    store,
+    backend: 'local',
+    stateFile: store.file,
+    flush: () => Promise.resolve(false),
+    rekey: () => Promise.resolve(0),
+  };
+}
+
 export function openStateStore(request: StoreRequest): OpenedStore {
   const { ctx, deploymentId } = request;
   const backend = resolveBackend(request.backend, ctx);
-  if (backend === 'local') {
-    const store = new LocalStateStore(process.env[STATE_DIR_ENV] ?? join(ctx.workspace, 'state'));
-    return {
-      store,
-      backend,
-      stateFile: store.file,
-      flush: () => Promise.resolve(false),
-      rekey: () => Promise.resolve(0),
-    };
-  }
+  if (backend === 'local') return openLocalStore(ctx);
   requireArtifactContext(ctx);
   if (request.githubToken === undefined) {
     throw new ActionInputError(
@@ -77,6 +81,7 @@ export function openStateStore(request: StoreRequest): OpenedStore {
     mode: request.mode,
     log: actionsStoreLog,
     tempDir: ctx.runnerTemp,
+    ...(request.retentionDays === undefined ? {} : { retentionDays: request.retentionDays }),
     ...(keys ? { codecs: keyedCodecs(deploymentId, keys) } : {}),
   });
   return {

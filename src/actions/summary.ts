@@ -111,10 +111,17 @@ function failureSection(model: SummaryModel, phase: string, doc: StateDocument):
     `- **Re-run** after fixing the cause: *Re-run failed jobs* on the run (\`gh run rerun ${rerun} --failed\`). ` +
       `The new attempt validates the completed phases, skips those still true, and resumes at \`${phase}\`.`,
     `- **Roll back** \`${phase}\` and every phase that needs it: dispatch the rollback workflow ` +
-      `(\`gh workflow run rollback.yml -f deployment-id=${id} -f to=${phase} -f destroy=true\`); ` +
-      'with `destroy=false` only the state is reset.',
-    `- **Run it anyway** when it is known to be fine: \`force: true\` on the step of \`${phase}\`.`,
+      `(\`gh workflow run rollback.yml -f deployment-id=${id}${sourceArgument(doc)} -f to=${phase} -f destroy=true\`); ` +
+      'as dispatched, rollback.yml only prints what it would undo (`dry-run` is on by default); add ' +
+      '`-f dry-run=false` to do it. With `destroy=false` only the state is reset.',
   ];
+}
+
+/** The rollback workflow must read the same pipeline or config as the deploy did. */
+function sourceArgument(doc: StateDocument): string {
+  const file = doc.source?.file;
+  if (file === undefined || !/^[\w./-]+$/.test(file)) return '';
+  return doc.source?.kind === 'pipeline' ? ` -f pipeline=${file}` : ` -f config=${file}`;
 }
 
 function mermaid(model: SummaryModel): string {

@@ -1,12 +1,13 @@
 /** The CLI's commands: each parses nothing (commander did), calls the engine, renders the result. */
 import { UserError } from '../errors.js';
 import { withCancellation } from '../engine/cancellation.js';
+import { fastRollback, fastRollbackTargets, resourceGroupOf } from '../engine/fast-rollback.js';
 import { recordArtifactFile, verifyArtifacts } from '../engine/artifacts.js';
 import { planDeployment } from '../engine/plan.js';
 import { resetDeployment } from '../engine/reset.js';
 import { planRollback, rollbackDeployment } from '../engine/rollback.js';
 import { assertSucceeded, runDeployment } from '../engine/run.js';
-import { assertSameDeployment, Session } from '../engine/session.js';
+import { Session } from '../engine/session.js';
 import { liveArtifacts, reasonOf, statusOf } from '../state/document.js';
 import { SCHEMA_VERSION, type StateDocument } from '../state/schema.js';
 import { LocalStateStore } from '../stores/local-store.js';
@@ -23,8 +24,17 @@ import {
 } from '../stores/encryption.js';
 import { readInputFile } from '../tools/read-input-file.js';
 import { ConsoleReporter } from './console-reporter.js';
-import { resolveDeployment, resolveListing, type DeploymentOptions } from '../engine/deployment-source.js';
-import { phaseContext } from '../engine/run.js';
+import {
+  CLI_IDENTITY,
+  loadDefinition,
+  resolveDeployment,
+  resolveListing,
+  settleIdentity,
+  type DeploymentOptions,
+  type PhaseListing,
+} from '../engine/deployment-source.js';
+import { settleDeploymentId, type SettledIdentity } from '../engine/deployment-identity.js';
+import type { Deployment } from '../phases/phase.js';
 import { dump } from 'js-yaml';
 import { createOutput, type Output } from './output.js';
 import { provideSelfCommand } from './self-command.js';
@@ -64,13 +74,14 @@ export async function runCommand(
   options: GlobalOptions & { only?: string; until?: string; force?: boolean; json?: boolean },
 ): Promise<number> {
   const { store, term, reporter } = setup(options, options.json);
-  const stored = options.pipeline ? undefined : await loadStored(store);
-  const deployment = await resolveDeployment(options, stored);
+  const stored = await loadStored(store);
+  const { deployment, identity } = await resolveDeployment(options, stored, store.description);
   const self = provideSelfCommand(options.cliPath);
   const session = await Session.open({ store, deployment, command: 'k0rdent-deploy run', reporter });
   try {
     const log = options.json ? term.err : term.out;
     log(`${term.c.bold('k0rdent-deploy')} · deployment ${term.c.bold(deployment.id)} · ${store.description}`);
+    if (!stored) log(`new deployment ${deployment.id}: its id was ${identity.how}`);
     const summary = await withCancellation(
       (message) => term.err(message),
       (signal) =>
@@ -109,13 +120,14 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   const doc = await loadStored(store);
   const listing = await resolveListing(options, doc);
   if (options.json) {
-    if (!doc) throw new UserError(`no deployment state in ${store.description} yet; run a deployment first`);
     term.out(
       JSON.stringify(
-        statusJson(
-          doc,
-          listing.map((p) => p.name),
-        ),
+        doc
+          ? statusJson(
+              doc,
+              listing.map((p) => p.name),
+            )
+          : await newDeploymentJson(options, listing),
         null,
         2,
       ),
@@ -123,7 +135,11 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
     return 0;
   }
   if (!doc) {
-    term.out(`No deployment state in ${store.description} yet. Phases that a run would start with:`);
+    const named = await namedIdentity(options);
+    term.out(
+      `No deployment state in ${store.description} yet: ${named ? `deployment ${term.c.bold(named.id)} (${named.how})` : 'a new deployment, whose id is made on its first run'}. ` +
+        'Phases that a run would start with:',
+    );
   } else {
     term.out(`Deployment ${term.c.bold(doc.deployment_id)} · ${store.description}`);
   }
@@ -134,11 +150,36 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
 }
 
 /** The documented `status --json` shape: phases keyed by name, in execution order. */
-export function statusJson(doc: StateDocument, order: readonly string[]): unknown {
+export /**
+ * The id a new deployment will have, when something names it (`--deployment-id`, the pipeline's
+ * `deployment:`, the config's `metadata.deployment_id`); undefined when its first run will make one.
+ */
+async function namedIdentity(options: GlobalOptions): Promise<SettledIdentity | undefined> {
+  return settleIdentity(
+    await loadDefinition(options),
+    options.deploymentId === undefined ? {} : { explicit: options.deploymentId },
+    { ...CLI_IDENTITY, fallback: 'none' },
+  );
+}
+
+async function newDeploymentJson(options: GlobalOptions, listing: readonly PhaseListing[]): Promise<unknown> {
+  return {
+    schema_version: SCHEMA_VERSION,
+    deployment_id: (await namedIdentity(options))?.id ?? null,
+    exists: false,
+    phases: Object.fromEntries(
+      listing.map((p) => [p.name, { status: 'pending', updated_at: null, attempts: 0 }]),
+    ),
+    artifacts: {},
+  };
+}
+
+function statusJson(doc: StateDocument, order: readonly string[]): unknown {
   const names = [...order, ...Object.keys(doc.phases).filter((name) => !order.includes(name))];
   return {
-    deployment_id: doc.deployment_id,
     schema_version: SCHEMA_VERSION,
+    deployment_id: doc.deployment_id,
+    exists: true,
     phases: Object.fromEntries(
       names.map((name) => {
         const record = doc.phases[name];
@@ -164,8 +205,9 @@ export async function planCommand(
 ): Promise<number> {
   const { store, term } = setup(options);
   const stored = await loadStored(store);
-  const deployment = await resolveDeployment(options, stored);
-  if (stored) assertSameDeployment(stored, deployment.id, store.description);
+  const { deployment, identity } = await resolveDeployment(options, stored, store.description);
+  // A deployment whose id is made on its first run has none yet: a made-up one would change every call.
+  const shownId = identity.source === 'generated' ? null : deployment.id;
   const self = provideSelfCommand(options.cliPath);
   try {
     const steps = await planDeployment(stored, deployment, {
@@ -178,7 +220,8 @@ export async function planCommand(
       term.out(
         JSON.stringify(
           {
-            deployment_id: deployment.id,
+            deployment_id: shownId,
+            exists: stored !== undefined,
             phases: Object.fromEntries(
               steps.map((s) => [
                 s.phase,
@@ -198,7 +241,11 @@ export async function planCommand(
       );
       return 0;
     }
-    term.out(`Plan for deployment ${term.c.bold(deployment.id)} (nothing is changed):`);
+    term.out(
+      stored
+        ? `Plan for deployment ${term.c.bold(deployment.id)} (nothing is changed):`
+        : `Plan for ${shownId === null ? 'a new deployment, whose id is made on its first run' : `new deployment ${term.c.bold(shownId)} (${identity.how})`} (nothing is changed):`,
+    );
     term.out(planTable(steps, await tableKit(term.c)));
     return 0;
   } finally {
@@ -212,7 +259,7 @@ export async function resetCommand(
   const { store, term, reporter } = setup(options);
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to reset`);
-  const deployment = await resolveDeployment(options, stored);
+  const { deployment } = await resolveDeployment(options, stored, store.description);
   if (options.dryRun) {
     const preview = resetDeployment(stored, deployment, options.from, dryStamp(), 'dry run');
     term.out(describeReset(preview.reset, options.from, true));
@@ -255,8 +302,8 @@ export async function rollbackCommand(
   const { store, term, reporter } = setup(options);
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description}; nothing to roll back`);
-  const deployment = await resolveDeployment(options, stored);
-  if (options.fast) return fastRollback(options, deployment);
+  const { deployment } = await resolveDeployment(options, stored, store.description);
+  if (options.fast) return fastRollbackCommand(options, deployment);
   if (options.dryRun) {
     const steps = planRollback(stored, deployment, options.to, options.destroy ?? true);
     term.out(
@@ -296,22 +343,21 @@ export async function rollbackCommand(
 }
 
 /** `rollback --fast`: delete the resource group at once (built-in deployment only). */
-async function fastRollback(
+async function fastRollbackCommand(
   options: GlobalOptions & { to: string; dryRun?: boolean; destroy?: boolean },
-  deployment: Awaited<ReturnType<typeof resolveDeployment>>,
+  deployment: Deployment,
 ): Promise<number> {
   const { store, term, reporter } = setup(options);
-  const { FAST_TARGETS, fastDestroy, isBuiltIn } = await builtIn();
-  const to = FAST_TARGETS.find((target) => target === options.to);
-  if (!isBuiltIn(deployment) || options.destroy === false || !to) {
+  const { builtIn, targets } = await fastRollbackTargets(deployment);
+  const to = targets.find((target) => target === options.to);
+  if (!builtIn || options.destroy === false || !to) {
     throw new UserError(
-      `--fast needs the built-in deployment, no --no-destroy, and --to ${FAST_TARGETS.join(' or ')} (got --to ${options.to})`,
+      `--fast needs the built-in deployment, no --no-destroy, and --to ${targets.join(' or ')} (got --to ${options.to})`,
     );
   }
+  const group = await resourceGroupOf(deployment);
   if (options.dryRun) {
-    term.out(
-      `would delete resource group ${deployment.id}-resgrp with everything in it, then reset from ${to}`,
-    );
+    term.out(`would delete resource group ${group} with everything in it, then reset from ${to}`);
     return 0;
   }
   const session = await Session.open({
@@ -321,18 +367,12 @@ async function fastRollback(
     reporter,
   });
   try {
-    const phase = deployment.phases.find((p) => p.name === 'setup_network');
-    if (!phase) throw new Error('setup_network missing from the built-in deployment');
     const result = await withCancellation(
       (message) => term.err(message),
-      (signal) =>
-        fastDestroy(deployment, phaseContext(session, deployment, phase, reporter, signal), {
-          to,
-          commit: () => session.commit(),
-        }),
+      (signal) => fastRollback(session, deployment, reporter, { to, signal }),
     );
     term.out(
-      `resource group ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,
+      `resource group ${group} ${result.resourceGroup}; reset to pending: ${result.reset.join(', ') || 'nothing'}`,
     );
     return result.warnings.length > 0 ? 1 : 0;
   } finally {
@@ -359,11 +399,27 @@ export async function configValidateCommand(options: GlobalOptions): Promise<num
 export async function configShowCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
   const { store, term } = setup(options);
   const stored = await loadStored(store);
-  const { deploymentIdFor, resolveConfig } = await builtIn();
+  const { resolveConfig } = await builtIn();
   const loaded = await resolveConfig(options.config, stored);
   for (const notice of loaded.notices) term.err(`notice: ${notice}`);
-  const kept = stored?.source?.kind === 'k0rdent' || loaded.config.metadata.deployment_id !== undefined;
-  const id = kept ? deploymentIdFor(loaded, stored) : undefined;
+  const pinned = loaded.config.metadata.deployment_id;
+  const id = settleDeploymentId({
+    ...(options.deploymentId === undefined
+      ? {}
+      : { explicit: { id: options.deploymentId, where: CLI_IDENTITY.explicitName } }),
+    ...(pinned === undefined
+      ? {}
+      : { pinned: { id: pinned, where: `${loaded.source} (metadata.deployment_id)` } }),
+    ...(stored?.source?.kind === 'k0rdent'
+      ? {
+          stored: {
+            id: stored.deployment_id,
+            where: store.description,
+            advice: CLI_IDENTITY.storedAdvice,
+          },
+        }
+      : {}),
+  })?.id;
   if (options.json) {
     term.out(
       JSON.stringify({ source: loaded.source, deployment_id: id ?? null, config: loaded.config }, null, 2),

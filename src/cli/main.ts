@@ -4,6 +4,7 @@ import { ExitCode, exitCodeOf, FileError, messageOf, UserError } from '../errors
 import { ValidationError } from '../engine/evaluate.js';
 import { maskCommand, onSecretRegistered, redact } from '../secrets.js';
 import { DeploymentMismatchError } from '../state/merge.js';
+import { DEPLOYMENT_ID_PATTERN, DEPLOYMENT_ID_RULE } from '../state/names.js';
 import { STATE_DIR_ENV } from '../stores/local-store.js';
 import * as commands from './commands.js';
 import type { GlobalOptions } from './commands.js';
@@ -79,6 +80,15 @@ function buildProgram(
       '--config <file>',
       'k0rdent config file (default: config/k0rdent.yaml, then config/k0rdent-default.yaml)',
     )
+    .option(
+      '--deployment-id <id>',
+      'the deployment to work on; must agree with the pipeline, the config and the state directory',
+      (value: string) => {
+        if (!DEPLOYMENT_ID_PATTERN.test(value))
+          throw new InvalidArgumentError(`expected a deployment id: ${DEPLOYMENT_ID_RULE}`);
+        return value;
+      },
+    )
     .option('--no-color', 'plain output without colours');
 
   const globals = (command: Command): GlobalOptions => {
@@ -86,12 +96,14 @@ function buildProgram(
       stateDir: string;
       pipeline?: string;
       config?: string;
+      deploymentId?: string;
       color: boolean;
     }>();
     return {
       stateDir: g.stateDir,
       ...(g.pipeline !== undefined ? { pipeline: g.pipeline } : {}),
       ...(g.config !== undefined ? { config: g.config } : {}),
+      ...(g.deploymentId !== undefined ? { deploymentId: g.deploymentId } : {}),
       onNotice: (message: string) => process.stderr.write(`notice: ${redact(message)}\n`),
       ...(g.color ? {} : { color: false }),
       ...(environment.cliPath !== undefined ? { cliPath: environment.cliPath } : {}),

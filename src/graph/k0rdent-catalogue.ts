@@ -31,15 +31,10 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     displayName: 'Prepare deployment',
     needs: [],
     runnerScoped: false,
-    // The host names (from the counts), their WireGuard addresses and the SSH key: not sizes, zones
-    // or location, so changing those does not redo keys and cloud-init and everything after them.
-    configKeys: [
-      'cluster.controllers.count',
-      'cluster.workers.count',
-      'network.wireguard_network',
-      'network.wireguard_port',
-      'ssh.key_comment',
-    ],
+    // The WireGuard network and port every cloud-init holds, and the SSH key: not the host counts
+    // (create_vms gives a host a later config adds its keys), sizes, zones or location, so changing
+    // those does not redo keys and cloud-init and everything after them.
+    configKeys: ['network.wireguard_network', 'network.wireguard_port', 'ssh.key_comment'],
   },
   {
     name: 'setup_network',

@@ -4,7 +4,14 @@
  */
 import { dump } from 'js-yaml';
 import { FileError } from '../errors.js';
-import { LegacyEventsSchema, LegacyStateSchema, isLegacyState, type LegacyEvents, type LegacyState } from './migrate.js';
+import {
+  LegacyEventsSchema,
+  LegacyStateSchema,
+  isLegacyState,
+  normalizeLegacyShape,
+  type LegacyEvents,
+  type LegacyState,
+} from './migrate.js';
 import { SCHEMA_VERSION, StateDocumentSchema, type StateDocument } from './schema.js';
 import { parseYaml, validateYaml } from './yaml-validation.js';
 
@@ -27,7 +34,8 @@ export function decodeState(text: string, file: string, maxBytes = DEFAULT_MAX_S
   }
   const version = (value as Record<string, unknown>).schema_version;
   if (version === undefined && isLegacyState(value)) {
-    return { kind: 'legacy', legacy: validateYaml(LegacyStateSchema, parsed, file, ADVICE) };
+    const legacy = { ...parsed, value: normalizeLegacyShape(value as Record<string, unknown>) };
+    return { kind: 'legacy', legacy: validateYaml(LegacyStateSchema, legacy, file, ADVICE) };
   }
   if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION) {
     throw new FileError(

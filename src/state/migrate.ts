@@ -107,14 +107,47 @@ export interface MigrationInput {
   readonly secretsDir: string;
 }
 
-/** A legacy document is one without `schema_version` that names a deployment. */
+/** A legacy document is one without `schema_version` that names a deployment (in either shape). */
 export function isLegacyState(value: unknown): boolean {
   return (
     typeof value === 'object' &&
     value !== null &&
     !('schema_version' in value) &&
-    'deployment_id' in value
+    ('deployment_id' in value || isRecord((value as Record<string, unknown>).deployment))
   );
+}
+
+/**
+ * The shape the bash project's docs show (docs/STATE_TRACKING_DETAILS.md), written by its
+ * `init_state`: `deployment: {id, started_at}` and `wireguard.peers.<host>.{public_key,
+ * wireguard_ip}`, read as the flat keys the scripts use (`deployment_id`, `created_at`,
+ * `wireguard_peers.<host>.{public_key, ip}`). Flat keys win where a file has both.
+ */
+export function normalizeLegacyShape(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...value };
+  const deployment = value.deployment;
+  if (isRecord(deployment)) {
+    delete out.deployment;
+    if (out.deployment_id === undefined && deployment.id !== undefined) out.deployment_id = deployment.id;
+    if (out.created_at === undefined && deployment.started_at !== undefined)
+      out.created_at = deployment.started_at;
+  }
+  const wireguard = value.wireguard;
+  if (isRecord(wireguard) && isRecord(wireguard.peers) && out.wireguard_peers === undefined) {
+    delete out.wireguard;
+    out.wireguard_peers = Object.fromEntries(
+      Object.entries(wireguard.peers).map(([host, peer]) => {
+        if (!isRecord(peer)) return [host, peer];
+        const { wireguard_ip: ip, ...rest } = peer;
+        return [host, { ...rest, ...(rest.ip === undefined && ip !== undefined ? { ip } : {}) }];
+      }),
+    );
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function legacyArtifactPaths(legacy: LegacyState): string[] {
@@ -215,6 +248,14 @@ export function migrateLegacyState({ legacy, events, files, now, secretsDir }: M
     notes.push(`moved ${secrets.length} WireGuard private key(s) out of the state document into protected files`);
   }
   if (Object.keys(peers).length > 0) facts.wireguard_peers = { hlc: stamp(), updated_at: updatedAt, value: peers };
+  // The VMs listen on this port (it is in their cloud-init): a new random one would cut them off.
+  const port = wireguardPort(legacy.config?.wireguard_port);
+  if (port !== undefined) {
+    facts.wireguard_port = { hlc: stamp(), updated_at: updatedAt, value: port };
+    notes.push(`WireGuard port ${port} carried over from config.wireguard_port`);
+  } else if (legacy.config?.wireguard_port !== undefined) {
+    notes.push(`config.wireguard_port ${JSON.stringify(legacy.config.wireguard_port)} is not a port; not carried over`);
+  }
   if (legacy.vm_states) facts.vm_states = { hlc: stamp(), updated_at: updatedAt, value: toJson(legacy.vm_states) };
 
   const snapshot = toJson({ ...(legacy.config ?? {}), ...(legacy.source_config_file ? { source_config_file: legacy.source_config_file } : {}) });
@@ -361,6 +402,11 @@ function migrateEvents(events: LegacyEvents | undefined, run: RunRef, wall: numb
   });
   if (out.length > 0) notes.push(`imported ${out.length} event(s) from the upstream events file`);
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function wireguardPort(value: unknown): number | undefined {
+  const port = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
 }
 
 function truthy(value: unknown): boolean {

@@ -207,9 +207,10 @@ function toArtifact(json: ArtifactJson): RestArtifact {
     runId: run.id ?? 0,
     createdAt: json.created_at ?? '',
     expired: json.expired ?? false,
+    // Fails closed: an artifact whose run does not say where its head came from may be a fork's.
     sameRepository:
-      run.head_repository_id === undefined ||
-      run.repository_id === undefined ||
+      run.head_repository_id !== undefined &&
+      run.repository_id !== undefined &&
       run.head_repository_id === run.repository_id,
   };
 }

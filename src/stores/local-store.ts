@@ -4,7 +4,7 @@
  * Files are private to the user (mode 600, directory 700): they may hold sensitive material.
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { FileError } from '../errors.js';
 import { LIMIT_ENV, limits } from '../limits.js';
 import { decodeLegacyEvents, decodeState, encodeState } from '../state/codec.js';
@@ -55,9 +55,12 @@ export class LocalStateStore implements StateStore {
     const eventsText = await readIfExists(eventsPath);
     const events =
       eventsText === undefined ? undefined : decodeLegacyEvents(eventsText, displayPath(eventsPath));
+    // The bash project ran in the directory that holds `state/`: its artifact paths are relative to
+    // it, and so are the paths recorded here, wherever this command runs from.
+    const project = this.projectDir();
     const files = new Map<string, { sha256: string; size: number }>();
     for (const path of legacyArtifactPaths(decoded.legacy)) {
-      const digest = await digestIfExists(resolve(path));
+      const digest = await digestIfExists(resolve(project, path));
       if (digest) files.set(path, digest);
     }
     const migrated = migrateLegacyState({
@@ -65,10 +68,17 @@ export class LocalStateStore implements StateStore {
       ...(events ? { events } : {}),
       files,
       now: new Date().toISOString(),
-      secretsDir: displayPath(join(this.dir, 'secrets')),
+      secretsDir: relative(project, join(this.dir, 'secrets')).split(sep).join('/'),
     });
+    const notes = [...migrated.notes];
+    if (resolve(project) !== process.cwd()) {
+      notes.push(
+        `artifact paths are relative to ${project}, the directory that holds the state directory, ` +
+          'as the bash project kept them: run k0rdent-deploy from there',
+      );
+    }
     this.pendingMigration = { originalText: text, secrets: migrated.secrets };
-    return { doc: migrated.doc, migration: { format: migrated.format, notes: migrated.notes } };
+    return { doc: migrated.doc, migration: { format: migrated.format, notes } };
   }
 
   async save(doc: StateDocument): Promise<StateDocument> {
@@ -84,6 +94,11 @@ export class LocalStateStore implements StateStore {
     }
     await writeFileAtomic(this.file, encodeState(merged));
     return merged;
+  }
+
+  /** Where the bash project ran: the directory that holds the state directory. */
+  private projectDir(): string {
+    return dirname(this.dir);
   }
 
   lock(owner: LockOwner): Promise<StoreLock> {
@@ -108,7 +123,7 @@ export class LocalStateStore implements StateStore {
       });
     }
     for (const secret of pending.secrets) {
-      const path = resolve(secret.path);
+      const path = resolve(this.projectDir(), secret.path);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       await writeFileAtomic(path, secret.value, 0o600);
     }

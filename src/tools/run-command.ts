@@ -3,6 +3,7 @@
  * streaming its output line by line and keeping the tail for error reports.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { childEnvironment } from './child-env.js';
 
 export interface CommandOptions {
   readonly cwd?: string;
@@ -39,7 +40,7 @@ export async function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
-      env: options.env ? dropUndefined(options.env) : process.env,
+      env: childEnvironment(options.env ?? process.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so cancelling kills the whole tree a script may have started.
       detached: true,
@@ -103,10 +104,4 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // Already gone.
   }
-}
-
-function dropUndefined(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
-  return out;
 }

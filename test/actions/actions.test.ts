@@ -3,7 +3,7 @@
  * complete around steps of the job's own, a gate whose steps never reach complete, dry runs,
  * input mistakes, the local backend, the status output, and a sensitive file refused.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator/index.js';
@@ -182,4 +182,58 @@ test('rollback to the first phase: a dry run lists it, the real one resets it an
   await job.end();
   const names = gh.artifacts({ runId: job.options.runId, statuses: ['finalized'] }).map((a) => a.name);
   expect(names.some((n) => n.startsWith('k0rdent-state-archive.undo.before-rollback.'))).toBe(true);
+});
+
+test('retention-days sets how long the state artifacts live, main and post step alike; a bad value names the input', async () => {
+  const id = ++runId;
+  const job = newJob('build', 1, id);
+  const gate = await job.run('./actions/gate', {
+    phase: 'kept',
+    'deployment-id': 'retained',
+    'retention-days': '7',
+  });
+  expect(gate.code).toBe(0);
+  await job.end();
+  const uploaded = gh.artifacts({ runId: id, statuses: ['finalized', 'deleted'] });
+  expect(uploaded.length).toBeGreaterThanOrEqual(2); // the main step's checkpoint and the post step's
+  const day = 24 * 60 * 60 * 1000;
+  for (const artifact of uploaded) {
+    const days = (artifact.expiresAt.getTime() - artifact.createdAt.getTime()) / day;
+    expect(days).toBeCloseTo(7, 1);
+  }
+
+  const bad = newJob();
+  const refused = await bad.run('./actions/gate', {
+    phase: 'kept',
+    'deployment-id': 'retained',
+    'retention-days': 'forever',
+  });
+  await bad.end();
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toContain(
+    'input retention-days: "forever" is not valid: expected a whole number of days from 1 to 400',
+  );
+});
+
+test("a phase's script does not inherit the step's state keys, token or the runner's artifact token", async () => {
+  const job = newJob();
+  const withheld = [
+    'INPUT_STATE-KEY',
+    'INPUT_PREVIOUS-STATE-KEY',
+    'INPUT_GITHUB-TOKEN',
+    'ACTIONS_RUNTIME_TOKEN',
+  ];
+  const result = await job.run('./', {
+    phase: 'inspect_env',
+    'deployment-id': 'env-check',
+    'state-key': 'env check state key 0123456789abcdef',
+    'previous-state-key': 'env check old state key 0123456789',
+    run: `env | cut -d= -f1 | sort > "$RUNNER_TEMP/child-env"; echo "phase $K0RDENT_PHASE saw its environment"`,
+  });
+  await job.end();
+  expect(result.code).toBe(0);
+  const names = readFileSync(join(job.runnerTemp, 'child-env'), 'utf8').split('\n');
+  expect(names).toContain('K0RDENT_PHASE');
+  expect(names).toContain('GITHUB_RUN_ID');
+  for (const name of withheld) expect(names).not.toContain(name);
 });

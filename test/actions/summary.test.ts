@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildSummary, type SummaryModel } from '../../src/actions/summary.js';
 import { createDocument, type Stamp } from '../../src/state/document.js';
 import { HybridClock } from '../../src/state/hlc.js';
 import { markCompleted, markFailed, markInProgress, recordArtifact } from '../../src/state/transitions.js';
+import { repoRoot } from './support/runner.js';
 
 const clock = new HybridClock('t');
 const run = { run_id: '4242', attempt: 2, job: 'infrastructure', actor: 'me' };
@@ -67,5 +70,27 @@ test('artifacts, and for the failed phase the error and the exact ways out', () 
   expect(md).toContain('quota exceeded | cores\nsecond line');
   expect(md).toContain('gh run rerun 4242 --failed');
   expect(md).toContain('gh workflow run rollback.yml -f deployment-id=demo -f to=network -f destroy=true');
-  expect(md).toContain('`force: true`');
+  expect(md).toContain('add `-f dry-run=false` to do it');
+});
+
+test("the rollback hint names the deployment's pipeline or config, as the rollback workflow needs them", () => {
+  const withSource = (source: NonNullable<SummaryModel['doc']>['source']) => {
+    const base = model();
+    return buildSummary({ ...base, doc: { ...base.doc!, ...(source ? { source } : {}) } });
+  };
+  expect(withSource({ kind: 'k0rdent', file: 'config/prod.yaml' })).toContain(
+    'gh workflow run rollback.yml -f deployment-id=demo -f config=config/prod.yaml -f to=network -f destroy=true',
+  );
+  expect(withSource({ kind: 'pipeline', file: 'deploy/pipeline.yml' })).toContain(
+    '-f deployment-id=demo -f pipeline=deploy/pipeline.yml -f to=network',
+  );
+  // Nothing the shell would read as something else.
+  expect(withSource({ kind: 'k0rdent', file: 'config/$(reboot).yaml' })).toContain(
+    '-f deployment-id=demo -f to=network',
+  );
+  // The workflow's inputs, nothing else: every -f NAME of the hint is an input of rollback.yml.
+  const rollback = readFileSync(join(repoRoot, '.github/workflows/rollback.yml'), 'utf8');
+  const hint = withSource({ kind: 'k0rdent', file: 'config/prod.yaml' });
+  for (const [, name] of hint.matchAll(/-f ([a-z-]+)=/g))
+    expect(rollback).toMatch(new RegExp(`^      ${name}:$`, 'm'));
 });

@@ -96,6 +96,40 @@ describe('migrate', () => {
     expect((await cli('migrate')).stdout).toContain('already at schema 2; nothing to migrate');
     expect(existsSync(join(dir, 'state/.lock'))).toBe(false);
   });
+
+  test('--state-dir with an absolute path from elsewhere: paths stay relative to the project, and work there', async () => {
+    const project = join(dir, 'project');
+    mkdirSync(join(project, 'state'), { recursive: true });
+    copyFileSync(
+      join(process.cwd(), 'test/fixtures/upstream/phase-string.yaml'),
+      join(project, 'state/deployment-state.yaml'),
+    );
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    const migrated = await runCli(['migrate', '--state-dir', join(project, 'state')], { cwd: elsewhere });
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toContain(
+      `artifact paths are relative to ${project}, the directory that holds the state directory`,
+    );
+    const doc = readState(project);
+    const paths = Object.values(doc.artifacts).map((a) => a.path);
+    expect(paths.length).toBeGreaterThan(0);
+    for (const path of paths) expect(path).not.toMatch(/^\//);
+    expect(doc.artifacts.wireguard_private_key_hub?.path).toBe('state/secrets/wireguard/hub.key');
+    expect(existsSync(join(project, 'state/secrets/wireguard/hub.key'))).toBe(true);
+
+    // From the project directory every later command accepts the migrated state.
+    const inProject = (...args: string[]) => runCli(args, { cwd: project });
+    expect((await inProject('status')).code).toBe(0);
+    expect((await inProject('artifact', 'verify')).code).toBe(0);
+    expect((await inProject('history')).code).toBe(0);
+    // The VMs listen on the migrated port: prepare_deployment's check finds it recorded.
+    writeFileSync(join(project, 'k0rdent.yaml'), 'cluster:\n  workers:\n    count: 2\n');
+    const plan = await inProject('plan', '--config', 'k0rdent.yaml', '--until', 'prepare_deployment');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('prepare_deployment');
+    expect(plan.stdout).not.toContain('no WireGuard port recorded');
+  });
 });
 
 test('an artifact outside the working directory is refused', async () => {

@@ -61,7 +61,7 @@ test('status --json has the documented shape, phases in execution order', async 
     phases: Record<string, Record<string, unknown>>;
     artifacts: Record<string, Record<string, unknown>>;
   };
-  expect(Object.keys(status)).toEqual(['deployment_id', 'schema_version', 'phases', 'artifacts']);
+  expect(Object.keys(status)).toEqual(['schema_version', 'deployment_id', 'exists', 'phases', 'artifacts']);
   expect(status.deployment_id).toBe('local-demo');
   expect(status.schema_version).toBe(2);
   expect(Object.keys(status.phases)).toEqual(EXAMPLE_PHASES);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { resolveDeployment, resolveListing } from '../../src/engine/deployment-source.js';
+import { loadDefinition, resolveDeployment, resolveListing } from '../../src/engine/deployment-source.js';
 import { UserError } from '../../src/errors.js';
 import { K0RDENT_CATALOGUE } from '../../src/graph/k0rdent-catalogue.js';
 import type { StateDocument } from '../../src/state/schema.js';
@@ -14,27 +14,29 @@ function storedWith(source: StateDocument['source'], phases = ['one', 'two']): S
 
 describe('which deployment a command works on', () => {
   test('--pipeline loads that pipeline; with --config as well it is refused', async () => {
-    const deployment = await resolveDeployment({ pipeline: EXAMPLE_PIPELINE });
+    const { deployment } = await resolveDeployment({ pipeline: EXAMPLE_PIPELINE }, undefined, 'state/');
     expect(deployment.id).toBe('local-demo');
     expect(deployment.graph.order).toEqual(EXAMPLE_PHASES);
-    await expect(resolveDeployment({ pipeline: EXAMPLE_PIPELINE, config: DEFAULT_CONFIG })).rejects.toThrow(
+    await expect(loadDefinition({ pipeline: EXAMPLE_PIPELINE, config: DEFAULT_CONFIG })).rejects.toThrow(
       new UserError('use either --pipeline or --config, not both'),
     );
   });
 
   test('without --pipeline, the pipeline the state was last run with, while its file exists', async () => {
     const stored = storedWith({ kind: 'pipeline', file: EXAMPLE_PIPELINE });
-    expect((await resolveDeployment({}, stored)).graph.order).toEqual(EXAMPLE_PHASES);
-    await expect(resolveDeployment({ config: DEFAULT_CONFIG }, stored)).rejects.toThrow(/not both/);
+    const definition = await loadDefinition({}, stored);
+    expect(definition).toMatchObject({ kind: 'pipeline', source: EXAMPLE_PIPELINE });
+    expect(definition.deployment('stored-one').graph.order).toEqual(EXAMPLE_PHASES);
+    await expect(loadDefinition({ config: DEFAULT_CONFIG }, stored)).rejects.toThrow(/not both/);
   });
 
   test('a pipeline deployment whose file is gone asks for --pipeline', async () => {
-    await expect(resolveDeployment({}, storedWith({ kind: 'pipeline', file: 'gone.yml' }))).rejects.toThrow(
+    await expect(loadDefinition({}, storedWith({ kind: 'pipeline', file: 'gone.yml' }))).rejects.toThrow(
       new UserError(
         'the state holds pipeline deployment stored-one, whose pipeline file gone.yml is gone; pass --pipeline FILE',
       ),
     );
-    await expect(resolveDeployment({}, storedWith({ kind: 'pipeline' }))).rejects.toThrow(
+    await expect(loadDefinition({}, storedWith({ kind: 'pipeline' }))).rejects.toThrow(
       'whose pipeline file (unknown) is gone',
     );
   });

@@ -33,6 +33,32 @@ function statuses(doc: Parameters<typeof statusOf>[0]): Record<string, string> {
 }
 
 describe('migration of upstream state files', () => {
+  test('the WireGuard port the VMs listen on is carried over as the recorded port', async () => {
+    const doc = (await install('phase-string.yaml').load())!.doc;
+    expect(doc.facts.wireguard_port?.value).toBe(41873);
+    expect(doc.events.at(-1)?.data).toMatchObject({
+      notes: expect.arrayContaining(['WireGuard port 41873 carried over from config.wireguard_port']),
+    });
+  });
+
+  test("the docs' shape (deployment: {id, started_at}, phases as booleans, wireguard.peers) migrates", async () => {
+    const loaded = await install('docs-shape.yaml').load();
+    expect(loaded?.migration?.format).toBe('boolean-phase-map');
+    const doc = loaded!.doc;
+    expect(StateDocumentSchema.safeParse(doc).success).toBe(true);
+    expect(doc.deployment_id).toBe('k0rdent-d0c5h4p3');
+    expect(doc.created_at).toBe('2025-06-02T10:00:00.000Z');
+    expect(statuses(doc)).toMatchObject({
+      prepare_deployment: 'completed',
+      setup_network: 'completed',
+      create_vms: 'pending',
+    });
+    expect(doc.facts.wireguard_peers?.value).toEqual({
+      'k0s-controller': { ip: '192.168.100.11', public_key: 'b1JmW7m0fFQ1z6lWm8b3u5uQ9oS2e4m9q7c1a2p3r4s=' },
+    });
+    expect(doc.facts.wireguard_port?.value).toBe(43210);
+  });
+
   test('phase-string shape: flags and the top-level phase imply statuses; private keys leave the document', async () => {
     const store = install('phase-string.yaml');
     const loaded = await store.load();

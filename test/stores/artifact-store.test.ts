@@ -247,6 +247,16 @@ test("a fork's pull-request run cannot plant state: its snapshots are never read
   await asJob(fork, () => theirs.store.save(planted));
   expect(gh.artifacts({ runId: fork.runId }).length).toBeGreaterThan(0);
 
+  // A run whose REST answer does not say where its head came from is not trusted either.
+  const unknown = { runId: 153, attempt: 1, job: 'deploy' };
+  gh.hideRunRepository(unknown.runId);
+  const unsure = openStore(unknown, 'dddddddd', 'remote', 'planted');
+  const unsureSeen = await asJob(unknown, () => unsure.store.load());
+  await asJob(unknown, () =>
+    unsure.store.save(markCompleted(unsureSeen!.doc, 'two', stamp(unknown), undefined)),
+  );
+  expect(gh.artifacts({ runId: unknown.runId }).length).toBeGreaterThan(0);
+
   const next = { runId: 152, attempt: 1, job: 'deploy' };
   const later = openStore(next, 'cccccccc', 'remote', 'planted');
   const loaded = await asJob(next, () => later.store.load());

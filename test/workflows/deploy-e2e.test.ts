@@ -115,13 +115,12 @@ describe('deploy.yml', () => {
     async () => {
       writeFileSync(join(cloud, 'fail-create_vms'), '');
       const first = await runDeploy(101);
-      expect(job(first, 'infrastructure').result).toBe('failure');
-      expect(phaseStep(job(first, 'infrastructure'), 'create_vms').outcome).toBe('failure');
-      expect(phaseStep(job(first, 'infrastructure'), 'setup_vpn').outcome).toBe('skipped');
-      expect(job(first, 'cluster').result).toBe('skipped');
+      expect(job(first, 'deploy').result).toBe('failure');
+      expect(phaseStep(job(first, 'deploy'), 'create_vms').outcome).toBe('failure');
+      expect(phaseStep(job(first, 'deploy'), 'setup_vpn').outcome).toBe('skipped');
       expect(job(first, 'addons').result).toBe('skipped');
       // The failed phase's step wrote the full summary: error and the ways out.
-      const failedSummary = phaseStep(job(first, 'infrastructure'), 'create_vms').result?.summary ?? '';
+      const failedSummary = phaseStep(job(first, 'deploy'), 'create_vms').result?.summary ?? '';
       expect(failedSummary).toContain('`create_vms` failed');
       expect(failedSummary).toContain('gh run rerun 101 --failed');
       expect(failedSummary).toContain('-f to=create_vms');
@@ -130,7 +129,7 @@ describe('deploy.yml', () => {
       rmSync(join(cloud, 'fail-create_vms'));
       const second = await runDeploy(101, { previous: first, mode: 'failed' });
       expect(second.attempt).toBe(2);
-      const infra = job(second, 'infrastructure');
+      const infra = job(second, 'deploy');
       expect(infra.ran).toBe(true);
       for (const phase of INFRA_DONE_BEFORE) {
         const step = phaseStep(infra, phase);
@@ -143,7 +142,7 @@ describe('deploy.yml', () => {
       expect(phaseStep(infra, 'create_vms')).toMatchObject({ ran: 'true', status: 'completed' });
       expect(phaseStep(infra, 'create_vms').reason).toMatch(/^failed before in run 101 attempt 1/);
       expect(phaseStep(infra, 'setup_vpn').ran).toBe('true');
-      expect(job(second, 'cluster').result).toBe('success');
+      expect(infra.result).toBe('success');
       expect(job(second, 'addons').result).toBe('success');
       // Phases 1-2 ran once (attempt 1); create_vms twice (failed, then resumed).
       const log = runsLog();
@@ -169,12 +168,12 @@ describe('deploy.yml', () => {
     async () => {
       writeFileSync(join(cloud, 'fail-create_vms'), '');
       const first = await runDeploy(202);
-      expect(job(first, 'infrastructure').result).toBe('failure');
+      expect(job(first, 'deploy').result).toBe('failure');
       rmSync(join(cloud, 'fail-create_vms'));
       const second = await runDeploy(202, { previous: first, mode: 'all' });
-      for (const id of ['infrastructure', 'cluster', 'addons'])
+      for (const id of ['deploy', 'addons'])
         expect(job(second, id)).toMatchObject({ ran: true, result: 'success' });
-      const infra = job(second, 'infrastructure');
+      const infra = job(second, 'deploy');
       for (const phase of INFRA_DONE_BEFORE) {
         expect(phaseStep(infra, phase).ran).toBe('false');
         expect(phaseStep(infra, phase).reason).toMatch(/^completed and still true/);
@@ -193,12 +192,12 @@ describe('deploy.yml', () => {
       writeFileSync(join(cloud, 'slow-install_k0s'), '');
       const first = await runDeploy(303, undefined, {
         cancel: {
-          job: 'cluster',
+          job: 'deploy',
           step: 'install_k0s',
           when: () => existsSync(join(cloud, 'started-install_k0s')),
         },
       });
-      const cluster = job(first, 'cluster');
+      const cluster = job(first, 'deploy');
       expect(cluster.result).toBe('cancelled');
       expect(phaseStep(cluster, 'install_k0s').outcome).toBe('cancelled');
       expect(phaseStep(cluster, 'install_k0rdent').outcome).toBe('skipped');
@@ -208,15 +207,18 @@ describe('deploy.yml', () => {
         .flatMap((p) => p.annotations)
         .find((a) => a.title === 'Phase interrupted: install_k0s');
       expect(interrupted?.message).toContain(
-        'the job ended while install_k0s was in progress (run 303 attempt 1, job cluster)',
+        'the job ended while install_k0s was in progress (run 303 attempt 1, job deploy)',
       );
       expect(job(first, 'addons').result).toBe('skipped');
 
       rmSync(join(cloud, 'slow-install_k0s'));
       const second = await runDeploy(303, { previous: first, mode: 'failed' });
-      expect(job(second, 'infrastructure').ran).toBe(false);
-      const again = job(second, 'cluster');
+      const again = job(second, 'deploy');
       expect(again.result).toBe('success');
+      // A fresh runner: what was done is checked against reality and skipped; the tunnel is brought up here.
+      for (const phase of [...INFRA_DONE_BEFORE, 'create_vms', 'setup_vpn'])
+        expect(phaseStep(again, phase).reason).toMatch(/^completed and still true/);
+      expect(phaseStep(again, 'connect_vpn')).toMatchObject({ ran: 'true', status: 'completed' });
       expect(phaseStep(again, 'install_k0s').ran).toBe('true');
       expect(phaseStep(again, 'install_k0s').reason).toContain(
         'the job ended while install_k0s was in progress',
@@ -231,7 +233,7 @@ describe('deploy.yml', () => {
     'run 1 deploys everything; a rollback run to install_k0s; run 3 re-runs install_k0s and its dependents only',
     async () => {
       const first = await runDeploy(401);
-      for (const id of ['infrastructure', 'cluster', 'addons']) expect(job(first, id).result).toBe('success');
+      for (const id of ['deploy', 'addons']) expect(job(first, id).result).toBe('success');
 
       const back = await runWorkflow(rollback, {
         gh,
@@ -269,13 +271,13 @@ describe('deploy.yml', () => {
 
       const before = runsLog().length;
       const third = await runDeploy(403);
-      for (const id of ['infrastructure', 'cluster', 'addons']) expect(job(third, id).result).toBe('success');
+      for (const id of ['deploy', 'addons']) expect(job(third, id).result).toBe('success');
       const ranInRun3 = runsLog()
         .slice(before)
         .filter((p) => p !== 'connect_vpn');
       expect(ranInRun3).toEqual(['install_k0s', 'install_k0rdent', 'install_azure_csi']);
       for (const phase of ['prepare_deployment', 'setup_network', 'create_vms', 'setup_vpn']) {
-        expect(phaseStep(job(third, 'infrastructure'), phase).ran).toBe('false');
+        expect(phaseStep(job(third, 'deploy'), phase).ran).toBe('false');
       }
       expectHealthyArtifacts();
     },

@@ -94,7 +94,7 @@ test('no secret reaches an artifact, a log, an output or the job summary in plai
   expect(hits).toEqual([]);
 
   // The secrets were really used (and masked where a phase printed them).
-  const infra = run.jobs.get('infrastructure')!;
+  const infra = run.jobs.get('deploy')!;
   const network = infra.steps.find((s) => s.id === 'setup_network')!.result!;
   expect(network.stdout).toContain('debug output that should never show a key: ***');
   // The hub key is among the masks the runner was given.

@@ -1,5 +1,6 @@
 /** What every built-in phase shares: its catalogue entry, its inputs, and the deployment it belongs to. */
 import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
+import type { SshTarget } from '../../tools/ssh.js';
 import type { Phase, PhaseContext } from '../phase.js';
 import { configValue, type K0rdentConfig } from './config.js';
 import type { Layout } from './layout.js';
@@ -55,6 +56,18 @@ export abstract class K0rdentPhase implements Phase {
 
   protected get runtime(): K0rdentRuntime {
     return this.deployment.runtime;
+  }
+
+  /** SSH to a VM's address as the admin user, with the deployment's key and known_hosts. */
+  protected sshTarget(address: string): SshTarget {
+    return {
+      host: address,
+      port: this.runtime.sshPort ?? 22,
+      user: this.config.ssh.username,
+      keyPath: this.layout.sshPrivateKey().path,
+      knownHostsPath: this.layout.knownHosts(),
+      connectTimeoutSeconds: this.config.timeouts.ssh_connect,
+    };
   }
 
   /** Tool options streaming into the phase's output. */

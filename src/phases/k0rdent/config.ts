@@ -322,10 +322,10 @@ export function validateConfig(value: unknown, source: string, parsed?: ParsedYa
   return { config: { ...result.data, timeouts }, source, notices };
 }
 
-export async function readConfigFile(file: string): Promise<LoadedConfig> {
+export async function readConfigFile(file: string, option = '--config'): Promise<LoadedConfig> {
   const text = await readInputFile(file, {
     what: 'config file',
-    option: '--config',
+    option,
     maxBytes: MAX_CONFIG_BYTES,
   });
   return parseConfig(text, file);

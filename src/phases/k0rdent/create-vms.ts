@@ -2,12 +2,14 @@
  * create_vms: a public IP, a NIC and a VM per host, all hosts in parallel. A VM that ends Failed is
  * deleted and created again (at most 3 tries); a VM that exists and Succeeded is left alone, so a
  * re-run after an interruption or a VM deleted outside creates only what is missing. Then every VM
- * must answer SSH with cloud-init finished and its tunnel interface present.
+ * must answer SSH with cloud-init done: cloud-init runs `wg-quick@wg0` last and reports an error if
+ * it failed, and connect_vpn proves the tunnel itself with a handshake.
  */
 import type { AzureGateway, VmSummary } from '../../azure/gateway.js';
 import { describeAzureError, isFailedOperation } from '../../azure/errors.js';
 import { DEPLOYMENT_TAG, ownershipTags } from '../../azure/tags.js';
-import { CLOUD_INIT_DONE_CHECK, sshCheck } from '../../tools/ssh.js';
+import { forgetAllHostKeys, forgetHostKeys } from '../../tools/known-hosts.js';
+import { cloudInitStatus, type CloudInitCheck } from '../../tools/ssh.js';
 import {
   PhaseConfigurationError,
   TransientPhaseError,
@@ -17,6 +19,7 @@ import {
 import { K0rdentPhase } from './base.js';
 import { FACT, readVmStates, writeFact, type VmState } from './facts.js';
 import { readIfExists } from './files.js';
+import { ensureHostMaterial } from './host-material.js';
 import { tool } from './phase-errors.js';
 import { plannedHosts, vmResourceNames, type HostPlan } from './topology.js';
 
@@ -31,6 +34,10 @@ export class CreateVms extends K0rdentPhase {
     const rg = this.deployment.names.resourceGroup;
     const hosts = plannedHosts(this.config);
     await this.checkSizes(azure, hosts);
+    // Hosts a later config adds: their keys and cloud-init are made here (prepare_deployment made
+    // those of the first run and keeps them).
+    const added = await ensureHostMaterial(context, this.deployment, hosts);
+    if (added.length > 0) context.output.info(`made WireGuard keys and cloud-init for ${added.join(', ')}`);
     const existing = await azure.listVms(rg);
     if (!existing)
       throw new PhaseConfigurationError(`resource group ${rg} does not exist: setup_network must run first`);
@@ -65,6 +72,10 @@ export class CreateVms extends K0rdentPhase {
 
     const states = await this.observe(azure, hosts);
     writeFact(context, FACT.vmStates, states);
+    await this.forgetReplacedHostKeys(
+      context,
+      created.map((name) => states[name]?.public_ip),
+    );
     await this.awaitCloudInit(context, hosts, states);
   }
 
@@ -111,6 +122,7 @@ export class CreateVms extends K0rdentPhase {
       await this.sweep(azure);
       context.output.info(`deleted ${ours.length} VM(s) with their disks, NICs and public IPs`);
     }
+    await forgetAllHostKeys(this.layout.knownHosts());
     writeFact(context, FACT.vmStates, {});
   }
 
@@ -280,7 +292,27 @@ export class CreateVms extends K0rdentPhase {
     return states;
   }
 
-  /** SSH answers, cloud-init finished and wg0 exists on every VM, within the VM creation budget. */
+  /**
+   * A VM made anew may have an address an earlier VM of this deployment had (Azure hands released
+   * addresses out again): its host key is the new VM's to introduce, not a sign of an attack.
+   */
+  private async forgetReplacedHostKeys(
+    context: PhaseContext,
+    addresses: readonly (string | undefined)[],
+  ): Promise<void> {
+    const known = [...new Set(addresses.filter((a): a is string => a !== undefined))];
+    if (known.length === 0) return;
+    const forgotten = await forgetHostKeys(this.layout.knownHosts(), known, this.runtime.sshPort ?? 22);
+    if (forgotten > 0)
+      context.output.info(`forgot ${forgotten} host key(s) of VMs that were replaced (${known.join(', ')})`);
+  }
+
+  /**
+   * SSH answers and cloud-init is done on every VM, within the VM creation budget. A VM still booting
+   * (refused connection, refused key while cloud-init creates the admin user, cloud-init running) is
+   * waited for; cloud-init reporting an error, or a host key that is not the one recorded, stop the
+   * wait at once: waiting would not change either.
+   */
   private async awaitCloudInit(
     context: PhaseContext,
     hosts: readonly HostPlan[],
@@ -289,39 +321,61 @@ export class CreateVms extends K0rdentPhase {
     const deadline = this.runtime.now() + this.config.timeouts.vm_creation_minutes * 60_000;
     const interval =
       this.runtime.timing?.checkIntervalMs ?? this.config.timeouts.vm_wait_check_interval * 1000;
-    const keyPath = this.layout.sshPrivateKey().path;
     const pending = new Map(hosts.map((h) => [h.name, 'not checked yet']));
     await tool(async () => {
-      for (;;) {
+      for (let round = 1; ; round++) {
+        const stopped: string[] = [];
         await Promise.all(
           [...pending.keys()].map(async (name) => {
             const address = states[name]?.public_ip;
-            if (!address) return;
-            const result = await sshCheck(
-              {
-                host: address,
-                user: this.config.ssh.username,
-                keyPath,
-                knownHostsPath: this.layout.knownHosts(),
-                connectTimeoutSeconds: this.config.timeouts.ssh_connect,
-              },
-              CLOUD_INIT_DONE_CHECK,
-              { env: this.runtime.env, signal: context.signal },
-            );
-            if (result.ok) pending.delete(name);
-            else pending.set(name, result.detail);
+            if (!address) {
+              pending.set(name, 'no public IP recorded');
+              return;
+            }
+            const check = await cloudInitStatus(this.sshTarget(address), {
+              env: this.runtime.env,
+              signal: context.signal,
+            });
+            if (check.ok) pending.delete(name);
+            else pending.set(name, check.detail);
+            const fatal = this.fatalCheck(name, address, check);
+            if (fatal) stopped.push(fatal);
           }),
         );
+        if (stopped.length > 0) throw new PhaseConfigurationError(stopped.sort().join('; '));
         if (pending.size === 0) return;
         if (this.runtime.now() >= deadline || context.signal.aborted) {
           throw new TransientPhaseError(
-            `cloud-init did not finish within ${this.config.timeouts.vm_creation_minutes} minutes on ${[...pending].map(([n, d]) => `${n} (${d})`).join(', ')}`,
+            `cloud-init did not finish within ${this.config.timeouts.vm_creation_minutes} minutes (${round} checks) on ${[...pending].map(([n, d]) => `${n} (${d})`).join(', ')}`,
           );
         }
         await this.runtime.sleep(interval, context.signal);
       }
     });
-    context.output.info(`all ${hosts.length} VM(s) answer SSH with cloud-init finished and wg0 up`);
+    context.output.info(`all ${hosts.length} VM(s) answer SSH with cloud-init done`);
+  }
+
+  /** Why waiting for this VM is pointless, with what to do; undefined while waiting may help. */
+  private fatalCheck(name: string, address: string, check: CloudInitCheck): string | undefined {
+    const keyPath = this.layout.sshPrivateKey().path;
+    const port = this.runtime.sshPort ?? 22;
+    const login = `ssh -i ${keyPath}${port === 22 ? '' : ` -p ${port}`} ${this.config.ssh.username}@${address}`;
+    if (check.failure === 'host-key-changed') {
+      const file = this.layout.knownHosts();
+      return (
+        `${name}: ${check.detail}, so it was not trusted. If the VM was replaced outside k0rdent-deploy, ` +
+        `remove its old key (ssh-keygen -R '${port === 22 ? address : `[${address}]:${port}`}' -f ${file}) ` +
+        `and run again; otherwise find out who answers at ${address}`
+      );
+    }
+    if (check.status === 'error')
+      return (
+        `${name}: cloud-init reported an error; see /var/log/cloud-init-output.log on the VM (${login}), ` +
+        `then replace the VM: rollback --to create_vms, and run again`
+      );
+    if (check.status === 'disabled')
+      return `${name}: cloud-init is disabled in the image ${this.config.azure.vm_image}, so the VM never configures WireGuard; choose an image with cloud-init (azure.vm_image)`;
+    return undefined;
   }
 
   /** NICs, then public IPs, then OS disks of hosts that no VM holds any more (names of this deployment). */

@@ -2,7 +2,6 @@
  * The built-in k0rdent deployment: the catalogue's phases with their real work, built from an
  * effective configuration and a runtime; and how a command finds its configuration and deployment id.
  */
-import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
@@ -70,6 +69,8 @@ export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): D
 export interface K0rdentSourceOptions {
   /** `--config`; default config/k0rdent.yaml, then config/k0rdent-default.yaml. */
   readonly config?: string;
+  /** How the surface names the config option in messages (`--config`, `input config`). */
+  readonly configOption?: string;
   /** Where the deployment's files go (the local state directory). */
   readonly stateDir?: string;
   readonly enable?: readonly string[];
@@ -80,8 +81,12 @@ export interface K0rdentSourceOptions {
 export const STATE_SOURCE = 'the configuration recorded in the state';
 
 /** The configuration a command uses: `--config`, the default files, else the one the state recorded. */
-export async function resolveConfig(file: string | undefined, stored?: StateDocument): Promise<LoadedConfig> {
-  if (file !== undefined) return readConfigFile(file);
+export async function resolveConfig(
+  file: string | undefined,
+  stored?: StateDocument,
+  option?: string,
+): Promise<LoadedConfig> {
+  if (file !== undefined) return readConfigFile(file, option);
   const found = DEFAULT_CONFIG_FILES.find((candidate) => existsSync(candidate));
   if (found) return readConfigFile(found);
   if (stored?.source?.kind === 'k0rdent' && stored.config?.snapshot)
@@ -92,43 +97,33 @@ export async function resolveConfig(file: string | undefined, stored?: StateDocu
   );
 }
 
-/** Built-in deployment ids look like upstream cluster ids: `k0rdent-` and 8 of [a-z0-9]. */
-export function newDeploymentId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  let suffix = '';
-  for (let i = 0; i < 8; i++) suffix += alphabet.charAt(randomInt(alphabet.length));
-  return `k0rdent-${suffix}`;
+/** The built-in deployment, before its id is settled (the config may pin one). */
+export interface K0rdentDefinition {
+  /** The config file (or the state's snapshot) the deployment is built from. */
+  readonly source: string;
+  /** `metadata.deployment_id`, if the config pins it. */
+  readonly pinned?: string;
+  deployment(id: string): Deployment;
 }
 
-/**
- * The deployment id: the one the state keeps; else `metadata.deployment_id`; else a new one, derived
- * once (the first run records it in the state and every later command reads it from there).
- */
-export function deploymentIdFor(loaded: LoadedConfig, stored?: StateDocument): string {
-  const pinned = loaded.config.metadata.deployment_id;
-  const kept = stored?.source?.kind === 'k0rdent' ? stored.deployment_id : undefined;
-  if (kept && pinned && kept !== pinned) {
-    throw new UserError(
-      `${loaded.source}: metadata.deployment_id is ${pinned}, but the state holds deployment ${kept}. ` +
-        'Use another --state-dir for a second deployment, or set metadata.deployment_id back.',
-    );
-  }
-  return kept ?? pinned ?? newDeploymentId();
-}
-
-export async function loadK0rdentDeployment(
+export async function loadK0rdentDefinition(
   options: K0rdentSourceOptions,
   stored?: StateDocument,
-): Promise<Deployment> {
-  const loaded = await resolveConfig(options.config, stored);
+): Promise<K0rdentDefinition> {
+  const loaded = await resolveConfig(options.config, stored, options.configOption);
   for (const notice of loaded.notices) options.onNotice?.(notice);
   checkOverrides(options);
-  const id = deploymentIdFor(loaded, stored);
-  return buildK0rdentDeployment({
-    id,
-    loaded,
-    runtime: productionRuntime(loaded.config, { workDir: resolve(options.stateDir ?? 'state') }),
-  });
+  const pinned = loaded.config.metadata.deployment_id;
+  return {
+    source: loaded.source,
+    ...(pinned === undefined ? {} : { pinned }),
+    deployment: (id) =>
+      buildK0rdentDeployment({
+        id,
+        loaded,
+        runtime: productionRuntime(loaded.config, { workDir: resolve(options.stateDir ?? 'state') }),
+      }),
+  };
 }
 
 function checkOverrides(options: K0rdentSourceOptions): void {

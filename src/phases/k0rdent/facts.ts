@@ -4,6 +4,7 @@
  * defensively: a fact of the wrong shape counts as absent.
  */
 import * as z from 'zod/mini';
+import { canonicalJson } from '../../state/canonical.js';
 import type { JsonValue, StateDocument } from '../../state/schema.js';
 import { setFact } from '../../state/transitions.js';
 import type { PhaseContext } from '../phase.js';
@@ -51,7 +52,10 @@ export function readWireguardPort(doc: StateDocument): number | undefined {
   return read(doc, FACT.wireguardPort, z.int().check(z.minimum(1), z.maximum(65535)));
 }
 
+/** Records a fact; the same value again changes nothing (no event, no write). */
 export function writeFact(context: PhaseContext, key: string, value: unknown): void {
   const json = JSON.parse(JSON.stringify(value)) as JsonValue;
+  const current = context.state.read().facts[key];
+  if (current && canonicalJson(current.value) === canonicalJson(json)) return;
   context.state.update((doc, stamp) => setFact(doc, key, json, stamp, context.phase));
 }

@@ -21,6 +21,8 @@ export interface ArtifactFile {
   readonly content: string;
   readonly sensitive: boolean;
   readonly metadata?: Record<string, string | number | boolean>;
+  /** The phase whose undo removes the file, when it is not the phase writing it. */
+  readonly owner?: string;
 }
 
 export async function writeArtifact(context: PhaseContext, file: ArtifactFile): Promise<void> {
@@ -38,7 +40,7 @@ export async function writeArtifact(context: PhaseContext, file: ArtifactFile): 
       path,
       sha256,
       size: Buffer.byteLength(file.content),
-      phase: context.phase,
+      phase: file.owner ?? context.phase,
       sensitive: file.sensitive,
       ...(file.metadata ? { metadata: file.metadata } : {}),
     }),

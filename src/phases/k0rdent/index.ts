@@ -4,11 +4,11 @@
  * state-only action steps.
  */
 export {
-  deploymentIdFor,
-  loadK0rdentDeployment,
+  loadK0rdentDefinition,
   resolveConfig,
+  type K0rdentDefinition,
   type K0rdentSourceOptions,
 } from './deployment.js';
-export { isBuiltIn } from './parts.js';
+export { isBuiltIn, partsOf } from './parts.js';
 export { FAST_TARGETS, fastDestroy } from './teardown.js';
 export { plannedHosts } from './topology.js';

@@ -1,11 +1,14 @@
 /**
- * install_k0s: `k0sctl.yaml` from the recorded hosts, `k0sctl apply` (idempotent), the kubeconfig
- * fetched with retries (a sensitive artifact), then every node Ready.
+ * install_k0s: `k0sctl.yaml` from the recorded hosts, `k0sctl apply` (idempotent), the admin
+ * kubeconfig fetched over SSH from the first controller with retries (a sensitive artifact, pointed
+ * at the API over the tunnel), then every node Ready.
  */
 import { existsSync } from 'node:fs';
-import { k0sctlApply, k0sctlKubeconfig, k0sctlReset } from '../../tools/k0sctl.js';
+import { registerSecret } from '../../secrets.js';
+import { k0sctlApply, k0sctlReset } from '../../tools/k0sctl.js';
 import { kubectlNodes } from '../../tools/kubectl.js';
-import { ToolFailedError, ToolNotFoundError } from '../../tools/tool.js';
+import { K0S_ADMIN_KUBECONFIG_COMMAND, sshRun } from '../../tools/ssh.js';
+import { ToolNotFoundError } from '../../tools/tool.js';
 import {
   PhaseConfigurationError,
   TransientPhaseError,
@@ -16,6 +19,7 @@ import { K0rdentPhase } from './base.js';
 import { readPeers, readVmStates } from './facts.js';
 import { artifactIntact, removeArtifactFile, writeArtifact } from './files.js';
 import { renderK0sctlConfig } from './k0sctl-config.js';
+import { kubeconfigForHub, KubeconfigError } from './kubeconfig.js';
 import { asPhaseError, tool } from './phase-errors.js';
 import { k0sRole, plannedHosts } from './topology.js';
 import { ensureTunnel } from './vpn.js';
@@ -29,23 +33,11 @@ export class InstallK0s extends K0rdentPhase {
     await tool(() => k0sctlApply(configFile, options));
 
     const kubeconfig = this.layout.kubeconfig();
-    const tries = this.config.timeouts.verification_retries;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const text = await k0sctlKubeconfig(configFile, options);
-        if (!text.includes('apiVersion'))
-          throw new ToolFailedError('k0sctl kubeconfig printed no kubeconfig', 0, []);
-        await writeArtifact(context, { ...kubeconfig, content: text, sensitive: true });
-        break;
-      } catch (error) {
-        if (error instanceof ToolNotFoundError || attempt >= tries) throw asPhaseError(error);
-        context.output.warn(`fetching the kubeconfig failed (try ${attempt} of ${tries}); retrying`);
-        await this.runtime.sleep(
-          this.runtime.timing?.retryDelayMs ?? this.config.timeouts.verification_retry_delay * 1000,
-          context.signal,
-        );
-      }
-    }
+    await writeArtifact(context, {
+      ...kubeconfig,
+      content: await this.fetchKubeconfig(context),
+      sensitive: true,
+    });
 
     const deadline = this.runtime.now() + this.config.timeouts.k0s_install_wait * 1000;
     for (;;) {
@@ -101,6 +93,59 @@ export class InstallK0s extends K0rdentPhase {
     await removeArtifactFile(context, kubeconfig.name, kubeconfig.path);
   }
 
+  /**
+   * The admin kubeconfig from the first controller (k0sctl's leader on a new cluster), read over SSH
+   * at its public address, whose host key create_vms pinned. A refused connection is retried; a host
+   * key that changed is not.
+   */
+  private async fetchKubeconfig(context: PhaseContext): Promise<string> {
+    const doc = context.state.read();
+    const leader = plannedHosts(this.config).find((h) => h.role === 'controller');
+    const address = leader ? readVmStates(doc)[leader.name]?.public_ip : undefined;
+    const tunnelAddress = leader ? readPeers(doc)[leader.name]?.ip : undefined;
+    if (!leader || !address || !tunnelAddress)
+      throw new PhaseConfigurationError(
+        `no public and WireGuard address recorded for ${leader?.name ?? 'the first controller'}: run create_vms again`,
+      );
+    const target = this.sshTarget(address);
+    const tries = this.config.timeouts.verification_retries;
+    for (let attempt = 1; ; attempt++) {
+      const result = await tool(() =>
+        sshRun(target, K0S_ADMIN_KUBECONFIG_COMMAND, {
+          env: this.runtime.env,
+          signal: context.signal,
+          secret: true,
+        }),
+      );
+      if (result.ok) {
+        registerSecret(result.stdout);
+        try {
+          return kubeconfigForHub(result.stdout, {
+            name: this.deployment.id,
+            server: `https://${tunnelAddress}:6443`,
+          });
+        } catch (error) {
+          if (!(error instanceof KubeconfigError)) throw error;
+          throw new TransientPhaseError(
+            `${leader.name} answered \`${K0S_ADMIN_KUBECONFIG_COMMAND}\` with no usable kubeconfig: ${error.message}`,
+          );
+        }
+      }
+      const what = `fetching the kubeconfig from ${leader.name} (${address})`;
+      if (result.failure === 'host-key-changed')
+        throw new PhaseConfigurationError(
+          `${what}: ${result.detail}, so it was not trusted; if the VM was replaced outside k0rdent-deploy, roll back to create_vms and run again`,
+        );
+      if (attempt >= tries || context.signal.aborted)
+        throw new TransientPhaseError(`${what} failed ${attempt} time(s): ${result.detail}`);
+      context.output.warn(`${what} failed (try ${attempt} of ${tries}): ${result.detail}; retrying`);
+      await this.runtime.sleep(
+        this.runtime.timing?.retryDelayMs ?? this.config.timeouts.verification_retry_delay * 1000,
+        context.signal,
+      );
+    }
+  }
+
   private async writeK0sctlConfig(context: PhaseContext): Promise<string> {
     const doc = context.state.read();
     const peers = readPeers(doc);
@@ -111,6 +156,7 @@ export class InstallK0s extends K0rdentPhase {
       clusterName: this.deployment.id,
       k0sVersion: this.config.software.k0s.version,
       sshUser: this.config.ssh.username,
+      sshPort: this.runtime.sshPort ?? 22,
       sshKeyPath: this.layout.sshPrivateKey().path,
       hosts: hosts.map((host) => {
         const address = peers[host.name]?.ip;

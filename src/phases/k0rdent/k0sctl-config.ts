@@ -15,6 +15,8 @@ export interface K0sctlInput {
   readonly clusterName: string;
   readonly k0sVersion: string;
   readonly sshUser: string;
+  /** sshd's port on the VMs (22). */
+  readonly sshPort?: number;
   readonly sshKeyPath: string;
   readonly hosts: readonly K0sctlHost[];
 }
@@ -27,7 +29,12 @@ export function renderK0sctlConfig(input: K0sctlInput): string {
     spec: {
       hosts: input.hosts.map((host) => ({
         role: host.role,
-        ssh: { address: host.wireguardAddress, user: input.sshUser, port: 22, keyPath: input.sshKeyPath },
+        ssh: {
+          address: host.wireguardAddress,
+          user: input.sshUser,
+          port: input.sshPort ?? 22,
+          keyPath: input.sshKeyPath,
+        },
         ...(host.privateAddress ? { privateAddress: host.privateAddress } : {}),
         hostname: host.name,
       })),

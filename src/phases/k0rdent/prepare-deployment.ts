@@ -1,75 +1,40 @@
 /**
  * prepare_deployment: WireGuard key pairs for the hub and every host, the SSH key pair, the WireGuard
  * port, and a cloud-init per host. Offline. Keys that exist are kept (running VMs hold them); only new
- * hosts get new keys.
+ * hosts get new keys. Its inputs leave out the host counts: hosts a later config adds get their keys
+ * from create_vms (host-material.ts), so a new worker does not redo this phase and the network.
  */
 import { randomInt } from 'node:crypto';
 import type { PhaseContext, ValidationResult } from '../phase.js';
 import { K0rdentPhase } from './base.js';
-import { renderCloudInit } from './cloud-init.js';
-import { FACT, readPeers, readWireguardPort, writeFact, type Peer } from './facts.js';
+import { FACT, readPeers, readWireguardPort, writeFact } from './facts.js';
 import { artifactIntact, readIfExists, removeArtifactFile, writeArtifact } from './files.js';
-import {
-  generateSshKeyPair,
-  generateWireguardKeyPair,
-  isWireguardKey,
-  sshPublicKeyOf,
-  wireguardPublicKey,
-  type WireguardKeyPair,
-} from './keys.js';
-import { assignAddresses, HUB, hubAddress, plannedHosts } from './topology.js';
+import { ensureHostMaterial, hostKeyPair } from './host-material.js';
+import { generateSshKeyPair, isWireguardKey, sshPublicKeyOf, wireguardPublicKey } from './keys.js';
+import { HUB, hubAddress, plannedHosts } from './topology.js';
 
 /** UPSTREAM: the port is picked once in this range and kept. */
 const PORT_RANGE = [30000, 64000] as const;
 
 export class PrepareDeployment extends K0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
-    const doc = context.state.read();
     const hosts = plannedHosts(this.config);
     const port = this.wireguardPort(context);
-    const previous = readPeers(doc);
-    const addresses = assignAddresses(
-      hosts.map((h) => h.name),
-      Object.fromEntries(Object.entries(previous).map(([host, peer]) => [host, peer.ip])),
-      this.config.network.wireguard_network,
-    );
-
-    const hub = await this.keyPair(context, HUB, previous[HUB]);
-    const peers: Record<string, Peer> = {
+    const previous = readPeers(context.state.read());
+    const hub = await hostKeyPair(context, this.deployment, HUB, previous[HUB]);
+    writeFact(context, FACT.peers, {
+      ...previous,
       [HUB]: {
         ip: hubAddress(this.config.network.wireguard_network),
         role: 'hub',
         public_key: hub.publicKey,
-        keys_generated_at: previous[HUB]?.keys_generated_at ?? new Date(this.runtime.now()).toISOString(),
-      },
-    };
-    for (const host of hosts) {
-      const keys = await this.keyPair(context, host.name, previous[host.name]);
-      const address = addresses[host.name] ?? '';
-      peers[host.name] = {
-        ip: address,
-        role: host.role,
-        public_key: keys.publicKey,
         keys_generated_at:
-          previous[host.name]?.public_key === keys.publicKey
-            ? (previous[host.name]?.keys_generated_at ?? new Date(this.runtime.now()).toISOString())
+          previous[HUB]?.public_key === hub.publicKey
+            ? (previous[HUB].keys_generated_at ?? new Date(this.runtime.now()).toISOString())
             : new Date(this.runtime.now()).toISOString(),
-      };
-      const cloudInit = this.layout.cloudInit(host.name);
-      await writeArtifact(context, {
-        ...cloudInit,
-        content: renderCloudInit({
-          host: host.name,
-          address,
-          privateKey: keys.privateKey,
-          listenPort: port,
-          hubPublicKey: hub.publicKey,
-          hubAddress: peers[HUB]?.ip ?? '',
-        }),
-        sensitive: true,
-        metadata: { host: host.name },
-      });
-    }
+      },
+    });
+    await ensureHostMaterial(context, this.deployment, hosts);
     await this.sshKeys(context);
 
     // Hosts no longer in the configuration: their cloud-init goes; their keys stay until a rollback.
@@ -79,20 +44,24 @@ export class PrepareDeployment extends K0rdentPhase {
       const cloudInit = this.layout.cloudInit(host);
       await removeArtifactFile(context, cloudInit.name, cloudInit.path);
     }
-    writeFact(context, FACT.peers, peers);
     context.output.info(
       `prepared WireGuard keys and cloud-init for ${hosts.length} host(s), WireGuard port ${port}`,
     );
   }
 
+  /**
+   * The keys and cloud-init of every host prepared so far (not of the planned hosts: a host that a
+   * later config adds gets its own from create_vms, and must not make this phase look undone).
+   */
   async validate(context: PhaseContext): Promise<ValidationResult> {
     const doc = context.state.read();
     const peers = readPeers(doc);
-    const hosts = plannedHosts(this.config);
+    const hosts = Object.keys(peers).filter((host) => host !== HUB);
     const problems: string[] = [];
     if (this.config.network.wireguard_port === undefined && readWireguardPort(doc) === undefined)
       problems.push('no WireGuard port recorded');
-    for (const host of [HUB, ...hosts.map((h) => h.name)]) {
+    if (!peers[HUB]) problems.push('no hub WireGuard key recorded');
+    for (const host of [HUB, ...hosts]) {
       const key = this.layout.wireguardKey(host);
       const text = await readIfExists(key.path);
       if (text === undefined || !isWireguardKey(text)) {
@@ -102,8 +71,8 @@ export class PrepareDeployment extends K0rdentPhase {
       }
     }
     for (const host of hosts) {
-      const check = await artifactIntact(doc, this.layout.cloudInit(host.name).name);
-      if (!check.ok) problems.push(`cloud-init of ${host.name}: ${check.detail}`);
+      const check = await artifactIntact(doc, this.layout.cloudInit(host).name);
+      if (!check.ok) problems.push(`cloud-init of ${host}: ${check.detail}`);
     }
     for (const name of [this.layout.sshPrivateKey().name, this.layout.sshPublicKey().name]) {
       const check = await artifactIntact(doc, name);
@@ -122,10 +91,14 @@ export class PrepareDeployment extends K0rdentPhase {
     for (const [name, record] of Object.entries(doc.artifacts)) {
       if (record.phase === this.name && !record.removed) await removeArtifactFile(context, name, record.path);
     }
-    // Keys of hosts recorded by another version (a migrated state) follow the same layout.
+    // Keys and cloud-init of every recorded host, also those create_vms made for hosts a later
+    // config added, or another version recorded (a migrated state): they follow the same layout.
     for (const host of [HUB, ...Object.keys(readPeers(doc))]) {
       const key = this.layout.wireguardKey(host);
       await removeArtifactFile(context, key.name, key.path);
+      if (host === HUB) continue;
+      const cloudInit = this.layout.cloudInit(host);
+      await removeArtifactFile(context, cloudInit.name, cloudInit.path);
     }
     writeFact(context, FACT.peers, null);
     if (this.config.network.wireguard_port === undefined) writeFact(context, FACT.wireguardPort, null);
@@ -138,40 +111,6 @@ export class PrepareDeployment extends K0rdentPhase {
     const port = randomInt(PORT_RANGE[0], PORT_RANGE[1] + 1);
     writeFact(context, FACT.wireguardPort, port);
     return port;
-  }
-
-  /** The host's key pair from its file, or a new one when there is none (never replacing a key). */
-  private async keyPair(
-    context: PhaseContext,
-    host: string,
-    recorded: Peer | undefined,
-  ): Promise<WireguardKeyPair> {
-    const key = this.layout.wireguardKey(host);
-    const existing = await readIfExists(key.path);
-    if (existing !== undefined && isWireguardKey(existing)) {
-      const privateKey = existing.trim();
-      // Recorded too when the file predates the record (a migrated or restored state).
-      await writeArtifact(context, {
-        ...key,
-        content: `${privateKey}\n`,
-        sensitive: true,
-        metadata: { host },
-      });
-      return { privateKey, publicKey: wireguardPublicKey(privateKey) };
-    }
-    if (recorded?.public_key) {
-      context.output.warn(
-        `the WireGuard private key of ${host} is gone; a new key pair is made. A VM that still runs with the old key must be re-created (rollback --to create_vms).`,
-      );
-    }
-    const pair = generateWireguardKeyPair();
-    await writeArtifact(context, {
-      ...key,
-      content: `${pair.privateKey}\n`,
-      sensitive: true,
-      metadata: { host },
-    });
-    return pair;
   }
 
   private async sshKeys(context: PhaseContext): Promise<void> {

@@ -26,6 +26,8 @@ export interface K0rdentRuntime {
   toolEnv(warn: (message: string) => void): Promise<Readonly<Record<string, string | undefined>>>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   now(): number;
+  /** Port of sshd on the VMs: 22 on Azure; tests point it at an sshd of their own. */
+  readonly sshPort?: number;
   /** Poll interval of VM reachability checks, and the budget for them (tests shorten them). */
   readonly timing?: { readonly checkIntervalMs?: number; readonly retryDelayMs?: number };
 }

@@ -1,8 +1,10 @@
 /**
  * setup_vpn writes the hub's WireGuard configuration; connect_vpn brings the tunnel up on this
- * machine (runner-scoped: a tunnel lives on one runner) and checks a recent handshake with every peer.
+ * machine (runner-scoped: a tunnel lives on one runner), waits for a handshake with every peer, and
+ * in a later job checks that the tunnel is still up and every VM answers through it.
  */
 import { existsSync } from 'node:fs';
+import { answersPing } from '../../tools/ping.js';
 import { ToolNotFoundError } from '../../tools/tool.js';
 import { ensureWireguardTools, wgLatestHandshakes, wgQuickDown, wgQuickUp } from '../../tools/wireguard.js';
 import {
@@ -21,6 +23,11 @@ import { readWireguardPort } from './facts.js';
 
 /** WireGuard re-handshakes every 2 minutes on a live tunnel with keepalives; older means dead. */
 export const HANDSHAKE_FRESH_SECONDS = 180;
+/**
+ * A handshake stays "fresh" for up to 3 minutes after a VM stopped or changed its key, so a later job
+ * also asks each VM for an answer through the tunnel, allowing this long for it.
+ */
+export const PROBE_DEADLINE_SECONDS = 3;
 
 export class SetupVpn extends K0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
@@ -82,20 +89,23 @@ export class ConnectVpn extends K0rdentPhase {
     const options = this.toolOptions(context);
     const config = this.layout.hubConfig().path;
     if (!existsSync(config)) throw new PhaseConfigurationError(`${config} is missing: run setup_vpn first`);
+    let started = 0;
     await tool(async () => {
       if (await ensureWireguardTools(options)) context.output.info('installed wireguard-tools');
       if ((await wgLatestHandshakes(this.layout.interfaceName, options)) !== undefined)
         await wgQuickDown(config, options);
+      // Before `up`: the first handshake can complete while wg-quick is still setting routes.
+      started = Math.floor(this.runtime.now() / 1000);
       await wgQuickUp(config, options);
     });
-    const started = Math.floor(this.runtime.now() / 1000);
     const deadline = this.runtime.now() + this.config.timeouts.wireguard_connect_wait * 1000;
     for (;;) {
       const missing = await this.peersWithoutHandshake(context, started);
       if (missing.length === 0) break;
       if (this.runtime.now() >= deadline || context.signal.aborted) {
         throw new TransientPhaseError(
-          `no WireGuard handshake within ${this.config.timeouts.wireguard_connect_wait} s with ${missing.join(', ')}`,
+          `no WireGuard handshake within ${this.config.timeouts.wireguard_connect_wait} s: ${missing.join('; ')} ` +
+            '(a VM that is stopped, unreachable on its WireGuard port, or holding another key than prepare_deployment made for it)',
         );
       }
       await this.runtime.sleep(1_000, context.signal);
@@ -116,12 +126,40 @@ export class ConnectVpn extends K0rdentPhase {
         return { ok: false, evidence: 'wireguard-tools is not installed here, so the tunnel is not up' };
       throw error;
     }
-    return missing.length === 0
+    if (missing.length > 0) return { ok: false, evidence: missing.join('; ') };
+    const silent = await this.peersNotAnswering(context);
+    if (silent === undefined)
+      return {
+        ok: true,
+        evidence: `tunnel ${this.layout.interfaceName} is up with a handshake in the last ${HANDSHAKE_FRESH_SECONDS} s from every VM (ping is not installed, so no VM was asked for an answer)`,
+      };
+    return silent.length === 0
       ? {
           ok: true,
-          evidence: `tunnel ${this.layout.interfaceName} is up with a handshake in the last ${HANDSHAKE_FRESH_SECONDS} s from every VM`,
+          evidence: `tunnel ${this.layout.interfaceName} is up and every VM answers through it`,
         }
-      : { ok: false, evidence: missing.join('; ') };
+      : { ok: false, evidence: silent.join('; ') };
+  }
+
+  /** VMs that do not answer a ping at their WireGuard address; undefined when ping is not installed. */
+  private async peersNotAnswering(context: PhaseContext): Promise<string[] | undefined> {
+    const peers = readPeers(context.state.read());
+    const options = { env: this.runtime.env, signal: context.signal };
+    try {
+      const answers = await Promise.all(
+        plannedHosts(this.config).map(async (host) => {
+          const address = peers[host.name]?.ip;
+          const answered = address ? await answersPing(address, PROBE_DEADLINE_SECONDS, options) : false;
+          return answered
+            ? undefined
+            : `${host.name} (${address ?? 'no address'}) does not answer through the tunnel`;
+        }),
+      );
+      return answers.filter((a): a is string => a !== undefined);
+    } catch (error) {
+      if (error instanceof ToolNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   async rollback(context: PhaseContext): Promise<void> {

@@ -15,18 +15,42 @@ export interface PipelineOverrides {
   /** Optional phases to switch on or off for this invocation (`--enable`, `--disable`). */
   readonly enable?: readonly string[];
   readonly disable?: readonly string[];
+  /** How the surface names the file's option in messages (`--pipeline`, `input pipeline`). */
+  readonly pipelineOption?: string;
 }
 
-export async function loadPipeline(file: string, overrides: PipelineOverrides = {}): Promise<Deployment> {
+/** A validated pipeline, before its deployment id is settled (it may pin one with `deployment:`). */
+export interface PipelineDefinition {
+  readonly file: string;
+  /** The id the file pins with `deployment:`, if it does. */
+  readonly pinned?: string;
+  deployment(id: string): Deployment;
+}
+
+export async function loadPipeline(
+  file: string,
+  overrides: PipelineOverrides = {},
+): Promise<PipelineDefinition> {
   const text = await readInputFile(file, {
     what: 'pipeline file',
-    option: '--pipeline',
+    option: overrides.pipelineOption ?? '--pipeline',
     maxBytes: MAX_PIPELINE_BYTES,
   });
-  return parsePipeline(text, file, overrides);
+  return parsePipelineDefinition(text, file, overrides);
 }
 
+/** A pipeline that pins its deployment id (tests, fuzzing). */
 export function parsePipeline(text: string, file: string, overrides: PipelineOverrides = {}): Deployment {
+  const definition = parsePipelineDefinition(text, file, overrides);
+  if (definition.pinned === undefined) throw new UserError(`${file} names no deployment`);
+  return definition.deployment(definition.pinned);
+}
+
+export function parsePipelineDefinition(
+  text: string,
+  file: string,
+  overrides: PipelineOverrides = {},
+): PipelineDefinition {
   const parsed = parseYaml(text, file, { maxBytes: MAX_PIPELINE_BYTES });
   const spec = validateYaml(PipelineSchema, parsed, file);
   const built = PhaseGraph.build(spec.phases.map((p) => ({ name: p.name, needs: p.needs ?? [] })));
@@ -46,13 +70,13 @@ export function parsePipeline(text: string, file: string, overrides: PipelineOve
           : undefined,
       ),
   );
+  // The id is not part of what the phases do, so naming it elsewhere changes no fingerprint.
+  const { deployment: pinned, ...definition } = spec;
+  const config = { pipeline_fingerprint: fingerprint(definition) };
   return {
-    id: spec.deployment,
-    source: { kind: 'pipeline', file },
-    phases,
-    graph: built,
-    flags,
-    config: { pipeline_fingerprint: fingerprint(spec) },
+    file,
+    ...(pinned === undefined ? {} : { pinned }),
+    deployment: (id) => ({ id, source: { kind: 'pipeline', file }, phases, graph: built, flags, config }),
   };
 }
 

@@ -41,9 +41,9 @@ export const PipelinePhaseSchema = z
   );
 
 export const PipelineSchema = z.strictObject({
-  deployment: z
-    .string()
-    .check(z.regex(DEPLOYMENT_ID_PATTERN, `expected a deployment id: ${DEPLOYMENT_ID_RULE}`)),
+  deployment: z.optional(
+    z.string().check(z.regex(DEPLOYMENT_ID_PATTERN, `expected a deployment id: ${DEPLOYMENT_ID_RULE}`)),
+  ),
   phases: z.array(PipelinePhaseSchema).check(z.minLength(1, 'a pipeline needs at least one phase')),
 });
 

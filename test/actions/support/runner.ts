@@ -72,6 +72,8 @@ export interface JobOptions {
   readonly root: string;
   /** Copied into the workspace (a checkout): paths relative to the repository. */
   readonly checkout?: readonly string[];
+  /** Written into the workspace too: files of the checked-out repository that a test makes up. */
+  readonly files?: Readonly<Record<string, string>>;
   readonly env?: Record<string, string>;
   /** Another token for the REST API; default the emulator's. */
   readonly token?: string;
@@ -89,6 +91,8 @@ let jobCounter = 0;
 export class RunnerJob {
   readonly workspace: string;
   readonly runnerTemp: string;
+  /** The runner's tool cache: empty on every new runner, as on a hosted one. */
+  readonly toolCache: string;
   readonly steps: StepResult[] = [];
   /** Variables exported by steps (GITHUB_ENV), for the later steps. */
   readonly exported: Record<string, string> = {};
@@ -103,12 +107,19 @@ export class RunnerJob {
     );
     this.workspace = join(base, 'workspace');
     this.runnerTemp = join(base, 'temp');
+    this.toolCache = join(base, 'toolcache');
     this.filesDir = join(base, 'files');
-    for (const dir of [this.workspace, this.runnerTemp, this.filesDir]) mkdirSync(dir, { recursive: true });
+    for (const dir of [this.workspace, this.runnerTemp, this.toolCache, this.filesDir])
+      mkdirSync(dir, { recursive: true });
     for (const path of options.checkout ?? []) {
       const target = join(this.workspace, path);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, readFileSync(join(repoRoot, path)));
+    }
+    for (const [path, content] of Object.entries(options.files ?? {})) {
+      const target = join(this.workspace, path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
     }
   }
 
@@ -145,6 +156,7 @@ export class RunnerJob {
       }),
       GITHUB_WORKSPACE: this.workspace,
       RUNNER_TEMP: this.runnerTemp,
+      RUNNER_TOOL_CACHE: this.toolCache,
       HOME: this.runnerTemp,
       ...this.options.env,
       ...this.exported,
@@ -200,6 +212,11 @@ export class RunnerJob {
       detached: true,
     });
     return new RunningStep(child, async (raw) => {
+      const outputs = parseKeyValueFile(files.GITHUB_OUTPUT);
+      // A workflow reads only what action.yml declares: an output set but not declared is a bug.
+      const undeclared = Object.keys(outputs).filter((name) => !(name in meta.outputs));
+      if (undeclared.length > 0)
+        throw new Error(`${uses} set undeclared output(s): ${undeclared.join(', ')}`);
       const result: StepResult = {
         uses,
         durationMs: raw.exitedAt - spawnedAt,
@@ -208,7 +225,7 @@ export class RunnerJob {
         signal: raw.signal,
         stdout: raw.stdout,
         stderr: raw.stderr,
-        outputs: parseKeyValueFile(files.GITHUB_OUTPUT),
+        outputs,
         state: parseKeyValueFile(files.GITHUB_STATE),
         summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
         annotations: parseAnnotations(raw.stdout),

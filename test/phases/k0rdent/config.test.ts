@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FileError } from '../../../src/errors.js';
 import { parseConfig, validateConfig } from '../../../src/phases/k0rdent/config.js';
-import { buildK0rdentDeployment, deploymentIdFor } from '../../../src/phases/k0rdent/deployment.js';
+import { buildK0rdentDeployment } from '../../../src/phases/k0rdent/deployment.js';
 import { productionRuntime } from '../../../src/phases/k0rdent/runtime.js';
 import { plannedHosts } from '../../../src/phases/k0rdent/topology.js';
 
@@ -101,22 +101,7 @@ test('keys with no value take their defaults; YAML syntax errors are located', (
   expect(problems('azure: [\n')).toMatch(/k0rdent\.yaml:\d+:\d+: YAML syntax error/);
 });
 
-test('the deployment id: kept from the state, else pinned by metadata.deployment_id, else made once', () => {
-  const plain = validateConfig({}, 'x');
-  const made = deploymentIdFor(plain);
-  expect(made).toMatch(/^k0rdent-[a-z0-9]{8}$/);
-  const pinned = validateConfig({ metadata: { deployment_id: 'k0rdent-pinned01' } }, 'x');
-  expect(deploymentIdFor(pinned)).toBe('k0rdent-pinned01');
-  const stored = { deployment_id: 'k0rdent-stored01', source: { kind: 'k0rdent' as const } } as Parameters<
-    typeof deploymentIdFor
-  >[1];
-  expect(deploymentIdFor(plain, stored)).toBe('k0rdent-stored01');
-  expect(() => deploymentIdFor(pinned, stored)).toThrow(
-    /metadata.deployment_id is k0rdent-pinned01, but the state holds deployment k0rdent-stored01/,
-  );
-});
-
-test('phase inputs are the config keys each phase reads: a worker count changes prepare, create_vms and install_k0s only', () => {
+test('phase inputs are the config keys each phase reads: a worker count changes create_vms and install_k0s only', () => {
   const runtime = productionRuntime(validateConfig({}, 'x').config, { workDir: '/tmp/unused' });
   const inputs = (workers: number) =>
     Object.fromEntries(
@@ -128,5 +113,5 @@ test('phase inputs are the config keys each phase reads: a worker count changes 
     );
   const [two, three] = [inputs(2), inputs(3)];
   const changed = Object.keys(two).filter((name) => two[name] !== three[name]);
-  expect(changed).toEqual(['prepare_deployment', 'create_vms', 'install_k0s']);
+  expect(changed).toEqual(['create_vms', 'install_k0s']);
 });

@@ -2,9 +2,9 @@
  * Scenarios through the engine with real peers: the fake ARM server (HTTPS, the real @azure/arm-*
  * clients), recording shims for the tools on PATH, and the local state store in a scratch folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AzureGateway } from '../../../src/azure/gateway.js';
 import { silentReporter, type Reporter } from '../../../src/engine/reporter.js';
@@ -19,7 +19,7 @@ import { fastDestroy, type FastDestroyResult } from '../../../src/phases/k0rdent
 import type { StateDocument } from '../../../src/state/schema.js';
 import { LocalStateStore } from '../../../src/stores/local-store.js';
 import { startFakeArm, type FakeArm } from '../../support/fake-arm/index.js';
-import { createShims, type Shims } from '../../support/shims/index.js';
+import { createShims, SHIMMED, type Shims, type ShimmedTool } from '../../support/shims/index.js';
 
 export const DEPLOYMENT_ID = 'k0rdent-scenario';
 export const RG = `${DEPLOYMENT_ID}-resgrp`;
@@ -41,6 +41,7 @@ export interface Harness {
     topology?: Topology;
     signal?: AbortSignal;
     only?: string;
+    until?: string;
     overrides?: Record<string, unknown>;
   }): Promise<RunSummary>;
   rollback(
@@ -55,9 +56,32 @@ export interface Harness {
 
 export const THREE_PLUS_TWO: Topology = { controllers: 3, workers: 2 };
 
-export async function startHarness(options: { pollsBeforeDone?: number } = {}): Promise<Harness> {
-  const arm = await startFakeArm({ pollsBeforeDone: options.pollsBeforeDone ?? 1 });
-  const shims = createShims();
+export interface HarnessOptions {
+  readonly pollsBeforeDone?: number;
+  /** Addresses the fake ARM gives public IPs (a VM stand-in's), instead of documentation ranges. */
+  readonly publicIpAddresses?: readonly string[];
+  /** The tools that are shims (default all); the others come from `path`. */
+  readonly shimmed?: readonly ShimmedTool[];
+  /** Folders searched before the shims: real tools, or wrappers that run them in a namespace. */
+  readonly path?: readonly string[];
+  /** sshd's port on the VMs (runtime.sshPort). */
+  readonly sshPort?: number;
+  /**
+   * How waits pass: `short` (default) sleeps at most `maxSleepMs` with the poll intervals of the
+   * VM and kubeconfig checks cut to 5 ms; `virtual` keeps the configured intervals and moves a clock
+   * on by each sleep at once, so a 10-minute budget runs out in as many checks as it would have.
+   */
+  readonly time?: 'short' | 'virtual';
+  /** The longest real sleep (default 5 ms): a real peer polled in a loop may want a gentler pace. */
+  readonly maxSleepMs?: number;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const arm = await startFakeArm({
+    pollsBeforeDone: options.pollsBeforeDone ?? 1,
+    ...(options.publicIpAddresses ? { publicIpAddresses: options.publicIpAddresses } : {}),
+  });
+  const shims = createShims(options.shimmed ?? SHIMMED);
   const dir = mkdtempSync(join(tmpdir(), 'k0rdent-scenario-'));
   const stateDir = join(dir, 'state');
   // Artifact paths are recorded relative to the working directory, as when a user runs the CLI in
@@ -65,7 +89,20 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
   const previousCwd = process.cwd();
   process.chdir(dir);
   const warnings: string[] = [];
-  const env = { ...shims.env, PATH: shims.binDir, HOME: dir };
+  const env = { ...shims.env, PATH: [...(options.path ?? []), shims.binDir].join(delimiter), HOME: dir };
+  const time = options.time ?? 'short';
+  let skipped = 0;
+  const clock = {
+    now: () => Date.now() + skipped,
+    sleep: async (ms: number, signal: AbortSignal) => {
+      if (time === 'virtual') {
+        skipped += ms;
+        // The shims' `wg` reports handshakes on the same clock.
+        writeFileSync(join(shims.stateDir, 'clock-offset'), String(skipped));
+      }
+      await sleep(Math.min(ms, options.maxSleepMs ?? 5), undefined, { signal }).catch(() => undefined);
+    },
+  };
   const runtime: K0rdentRuntime = {
     workDir: stateDir,
     env,
@@ -79,9 +116,10 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
         signal,
       }),
     toolEnv: () => Promise.resolve(env),
-    sleep: (ms, signal) => sleep(Math.min(ms, 5), undefined, { signal }).catch(() => undefined),
-    now: () => Date.now(),
-    timing: { checkIntervalMs: 5, retryDelayMs: 5 },
+    sleep: clock.sleep,
+    now: clock.now,
+    ...(time === 'short' ? { timing: { checkIntervalMs: 5, retryDelayMs: 5 } } : {}),
+    ...(options.sshPort !== undefined ? { sshPort: options.sshPort } : {}),
   };
   const reporter: Reporter = { ...silentReporter, warn: (m) => warnings.push(m) };
   const deployment = (topology: Topology = THREE_PLUS_TWO, overrides: Record<string, unknown> = {}) =>
@@ -117,10 +155,14 @@ export async function startHarness(options: { pollsBeforeDone?: number } = {}): 
     stateDir,
     warnings,
     deployment,
-    run: ({ topology, signal, only, overrides } = {}) => {
+    run: ({ topology, signal, only, until, overrides } = {}) => {
       const d = deployment(topology, overrides);
       return withSession(d, (session) =>
-        runDeployment(session, d, reporter, { ...(signal ? { signal } : {}), ...(only ? { only } : {}) }),
+        runDeployment(session, d, reporter, {
+          ...(signal ? { signal } : {}),
+          ...(only ? { only } : {}),
+          ...(until ? { until } : {}),
+        }),
       );
     },
     rollback: (to, { destroy = true, force = false, topology } = {}) => {

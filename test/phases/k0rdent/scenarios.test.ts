@@ -79,7 +79,7 @@ describe('full deploy of 3 controllers + 2 workers', () => {
     expect(group?.body).toMatchObject({ tags: { 'k0rdent-deployment': DEPLOYMENT_ID } });
 
     // Tools: one apply, one install (upgrade --install), one tunnel, and all by argument arrays.
-    expect(h.shims.calls('k0sctl').map((c) => c.args[0])).toEqual(['apply', 'kubeconfig']);
+    expect(h.shims.calls('k0sctl').map((c) => c.args[0])).toEqual(['apply']);
     const helm = h.shims.calls('helm');
     expect(helm).toHaveLength(1);
     expect(helm[0]?.args.slice(0, 5)).toEqual([
@@ -90,7 +90,11 @@ describe('full deploy of 3 controllers + 2 workers', () => {
       '--version',
     ]);
     expect(h.shims.calls('wg-quick').map((c) => c.args[0])).toEqual(['up']);
-    expect(h.shims.calls('ssh')).toHaveLength(5);
+    // cloud-init on each of the 5 VMs, then the kubeconfig from the first controller.
+    expect(h.shims.calls('ssh').map((c) => c.args.at(-1))).toEqual([
+      ...Array<string>(5).fill('cloud-init status'),
+      'sudo -n cat /var/lib/k0s/pki/admin.conf',
+    ]);
   });
 
   test('secrets are 600 files recorded as sensitive artifacts, and never in the state document', async () => {
@@ -272,12 +276,19 @@ describe('resuming and drift', () => {
       stderr: 'ssh: connect to host port 22: Connection refused\n',
       times: 2,
     });
-    h.shims.failNext('k0sctl', 'kubeconfig', { stderr: 'failed to connect\n' });
+    h.shims.failNext('ssh', 'admin.conf', {
+      exit: 255,
+      stderr: 'ssh: connect to host 203.0.113.4 port 22: Connection refused\n',
+    });
     const summary = await h.run({ topology: { controllers: 1, workers: 1 } });
     expect(summary.failed).toBeUndefined();
-    expect(h.shims.calls('ssh').length).toBeGreaterThanOrEqual(4);
-    expect(h.shims.calls('k0sctl').map((c) => c.args[0])).toEqual(['apply', 'kubeconfig', 'kubeconfig']);
-    expect(h.warnings.join('\n')).toMatch(/fetching the kubeconfig failed \(try 1 of 3\)/);
+    expect(
+      h.shims.calls('ssh').filter((c) => c.args.at(-1) === 'cloud-init status').length,
+    ).toBeGreaterThanOrEqual(4);
+    expect(h.shims.calls('ssh').filter((c) => c.args.at(-1)?.includes('admin.conf'))).toHaveLength(2);
+    expect(h.warnings.join('\n')).toMatch(
+      /fetching the kubeconfig from k0s-controller \(203\.0\.113\.\d+\) failed \(try 1 of 3\): ssh to 203\.0\.113\.\d+:22: ssh: connect to host .* Connection refused/,
+    );
   });
 
   test('connect_vpn is runner-scoped: a tunnel missing on a new machine re-runs only it, installing wireguard-tools', async () => {

@@ -84,6 +84,8 @@ export interface ActionsEmulator {
   artifacts(filter?: ArtifactFilter): StoredArtifact[];
   /** Makes a run one of a pull request from a fork (what REST shows as its head repository). */
   markRunFromFork(runId: number): void;
+  /** Makes REST answers about a run's artifacts leave out its repository ids. */
+  hideRunRepository(runId: number): void;
   /** Actions cache entries (reserved and finalized), oldest first. */
   cacheEntries(): CacheEntry[];
   /** The stored bytes of an artifact (zip or raw file), or undefined if no blob was committed. */
@@ -232,6 +234,9 @@ export async function startActionsEmulator(options: ActionsEmulatorOptions = {})
         }),
       markRunFromFork: (runId) => {
         rest.forkRuns.add(runId);
+      },
+      hideRunRepository: (runId) => {
+        rest.runsWithoutRepositoryIds.add(runId);
       },
       cacheEntries: () => cache.entries().map((entry) => ({ ...entry })),
       artifactBytes: async (id) => {

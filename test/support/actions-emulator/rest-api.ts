@@ -115,6 +115,8 @@ const FORK_REPOSITORY_ID = 2;
 export class RestApi {
   /** Runs of pull requests from a fork: their artifacts show the fork as head repository. */
   readonly forkRuns = new Set<number>();
+  /** Runs whose REST answers leave out the repository ids (as a partial or older API might). */
+  readonly runsWithoutRepositoryIds = new Set<number>();
 
   constructor(
     private readonly registry: ArtifactRegistry,
@@ -206,8 +208,12 @@ export class RestApi {
       expires_at: a.expiresAt.toISOString(),
       workflow_run: {
         id: a.runId,
-        repository_id: REPOSITORY_ID,
-        head_repository_id: this.forkRuns.has(a.runId) ? FORK_REPOSITORY_ID : REPOSITORY_ID,
+        ...(this.runsWithoutRepositoryIds.has(a.runId)
+          ? {}
+          : {
+              repository_id: REPOSITORY_ID,
+              head_repository_id: this.forkRuns.has(a.runId) ? FORK_REPOSITORY_ID : REPOSITORY_ID,
+            }),
         head_branch: 'main',
         head_sha: '0'.repeat(40),
       },

@@ -20,6 +20,8 @@ export interface PutContext {
   readonly request: JsonObject;
   /** The VM sizes on offer, for the checks ARM makes when a VM is placed. */
   readonly skus: readonly VmSkuOffer[];
+  /** Addresses new public IPs get, in order; undefined: the documentation ranges. */
+  readonly publicIpAddresses?: readonly string[] | undefined;
 }
 
 /** A resource written by the same operation as the one requested (a VM's OS disk, a VNet's subnets). */

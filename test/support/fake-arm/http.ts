@@ -25,6 +25,8 @@ export interface ArmContext {
   readonly endpoint: () => string;
   readonly pageSize: number;
   readonly skus: () => readonly VmSkuOffer[];
+  /** Addresses new public IPs get, in order; undefined: the documentation ranges. */
+  readonly publicIpAddresses?: readonly string[];
 }
 
 export const methodNotAllowed = (method: string): ArmError =>

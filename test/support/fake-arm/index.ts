@@ -31,6 +31,11 @@ export interface FakeArmOptions {
   readonly pageSize?: number;
   /** What `resourceSkus.list()` reports and VM placement checks (default: three sizes in westus2 zones 1-3). */
   readonly vmSkus?: readonly VmSkuOffer[];
+  /**
+   * Addresses new public IPs get, in order, instead of the documentation ranges: a test that stands
+   * in for a VM (an sshd on 127.0.0.1, a WireGuard peer in a network namespace) hands out its own.
+   */
+  readonly publicIpAddresses?: readonly string[];
   /** Which bearer tokens are valid (e.g. those a fake Entra ID issued); default any. */
   readonly acceptToken?: (token: string) => boolean;
 }
@@ -118,6 +123,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       endpoint: () => endpoint,
       pageSize: options.pageSize ?? 100,
       skus: () => skus,
+      ...(options.publicIpAddresses ? { publicIpAddresses: options.publicIpAddresses } : {}),
     });
     const server = await startServer({
       router,

@@ -40,7 +40,11 @@ export const publicIpAddressBehaviour: TypeBehaviour = {
         .map((other) => stringAt(objectAt(other.body, 'properties'), 'ipAddress'))
         .filter((address): address is string => address !== undefined),
     );
-    const address = kept ?? firstFreePublicAddress(used);
+    const address =
+      kept ??
+      (context.publicIpAddresses
+        ? context.publicIpAddresses.find((candidate) => !used.has(candidate))
+        : firstFreePublicAddress(used));
     if (address === undefined)
       throw new ArmError(409, 'PublicIPCountLimitReached', 'No public IP addresses left.');
     properties.ipAddress = address;

@@ -140,6 +140,7 @@ export class ArmRouter {
       existing,
       request,
       skus: this.context.skus(),
+      publicIpAddresses: this.context.publicIpAddresses,
     });
     const interim = existing === undefined ? 'Creating' : 'Updating';
     const write = (id: string, type: string, resourceName: string, body: JsonObject): StoredResource => {

@@ -16,7 +16,17 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SHIMMED = ['k0sctl', 'helm', 'kubectl', 'wg-quick', 'wg', 'ssh', 'apt-get'] as const;
+export const SHIMMED = [
+  'k0sctl',
+  'helm',
+  'kubectl',
+  'wg-quick',
+  'wg',
+  'ping',
+  'ssh',
+  'apt-get',
+  'sudo',
+] as const;
 export type ShimmedTool = (typeof SHIMMED)[number];
 
 export interface ShimCall {
@@ -99,8 +109,9 @@ export function createShims(tools: readonly ShimmedTool[] = SHIMMED): Shims {
     },
     world: readWorld,
     dropTunnels() {
-      const world = readWorld();
+      const world = readWorld() as ReturnType<Shims['world']> & { routes?: unknown };
       world.tunnels = {};
+      world.routes = {};
       writeFileSync(join(stateDir, 'world.json'), JSON.stringify(world));
     },
     remove(tool) {

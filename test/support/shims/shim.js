@@ -1,7 +1,9 @@
-// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ssh and apt-get. Every call is
+// A recording stand-in for k0sctl, helm, kubectl, wg-quick, wg, ping, ssh, apt-get and sudo. Every call is
 // appended to $SHIM_STATE/calls.jsonl; rules in $SHIM_STATE/rules.json make a call fail on cue; a
 // little state ($SHIM_STATE/world.json) makes the tools agree with each other (a cluster exists after
-// `k0sctl apply`, a release after `helm upgrade --install`, a tunnel after `wg-quick up`).
+// `k0sctl apply`, a release after `helm upgrade --install`, a tunnel after `wg-quick up`). A tunnel
+// lives on one machine: with $RUNNER_TEMP set (a runner), tunnels are that runner's own.
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
@@ -31,6 +33,17 @@ if (rule) {
 
 const world = readJson('world.json', { cluster: null, releases: {}, tunnels: {} });
 const save = () => writeJson('world.json', world);
+// The tunnels up on this machine and the addresses they route (a peer's AllowedIPs).
+const runnerNet = process.env.RUNNER_TEMP ? join(process.env.RUNNER_TEMP, 'shim-wg.json') : undefined;
+const net = runnerNet
+  ? existsSync(runnerNet)
+    ? JSON.parse(readFileSync(runnerNet, 'utf8'))
+    : { tunnels: {}, routes: {} }
+  : world;
+net.tunnels ??= {};
+net.routes ??= {};
+const saveNet = () =>
+  runnerNet ? writeFileSync(runnerNet, JSON.stringify({ tunnels: net.tunnels, routes: net.routes })) : save();
 const option = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -112,26 +125,65 @@ switch (tool) {
     const file = args[1];
     const iface = basename(file, '.conf');
     if (args[0] === 'up') {
-      if (world.tunnels[iface]) fail(`wg-quick: \`${iface}' already exists`);
+      if (net.tunnels[iface]) fail(`wg-quick: \`${iface}' already exists`);
       const text = readFileSync(file, 'utf8');
-      world.tunnels[iface] = [...text.matchAll(/\[Peer\][^[]*?PublicKey = (\S+)/g)].map((m) => m[1]);
-      save();
+      net.tunnels[iface] = [...text.matchAll(/\[Peer\][^[]*?PublicKey = (\S+)/g)].map((m) => m[1]);
+      net.routes[iface] = [...text.matchAll(/AllowedIPs = ([\d.]+)/g)].map((m) => m[1]);
+      saveNet();
     } else {
-      if (!world.tunnels[iface]) fail(`wg-quick: \`${iface}' is not a WireGuard interface`);
-      delete world.tunnels[iface];
-      save();
+      if (!net.tunnels[iface]) fail(`wg-quick: \`${iface}' is not a WireGuard interface`);
+      delete net.tunnels[iface];
+      delete net.routes[iface];
+      saveNet();
     }
     break;
   }
   case 'wg': {
-    const peers = world.tunnels[args[1]];
+    const peers = net.tunnels[args[1]];
     if (!peers) fail(`Unable to access interface: No such device`);
-    const now = Math.floor(Date.now() / 1000);
+    // The test's clock, when it runs on virtual time (test/phases/k0rdent/harness.ts).
+    const offset = existsSync(join(stateDir, 'clock-offset'))
+      ? Number(readFileSync(join(stateDir, 'clock-offset'), 'utf8'))
+      : 0;
+    const now = Math.floor((Date.now() + offset) / 1000);
     process.stdout.write(peers.map((key) => `${key}\t${now}\n`).join(''));
     break;
   }
-  case 'ssh':
+  case 'ssh': {
+    // The two commands the phases run on a VM; anything else is a command a VM would not know.
+    const command = args.at(-1);
+    if (command === 'cloud-init status') process.stdout.write('status: done\n');
+    else if (command === 'sudo -n cat /var/lib/k0s/pki/admin.conf') {
+      if (!world.cluster) fail('cat: /var/lib/k0s/pki/admin.conf: No such file or directory');
+      process.stdout.write(
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters:',
+          '- name: local',
+          '  cluster:',
+          '    server: https://localhost:6443',
+          'contexts:',
+          '- name: Default',
+          '  context: {cluster: local, user: user}',
+          'current-context: Default',
+          'users:',
+          '- name: user',
+          '  user:',
+          '    token: SHIM-SECRET-TOKEN-0123456789abcdef',
+          '',
+        ].join('\n'),
+      );
+    } else fail(`sh: 1: ${command}: not found`, 127);
     break;
+  }
+  case 'ping': {
+    // Answers for an address some tunnel routes (a peer's AllowedIPs).
+    const address = args.at(-1);
+    const routed = Object.values(net.routes).some((list) => list.includes(address));
+    if (!routed) fail(`1 packets transmitted, 0 received, 100% packet loss`);
+    break;
+  }
   case 'apt-get': {
     // Installing wireguard-tools puts wg and wg-quick shims next to this one.
     if (args.includes('wireguard-tools')) {
@@ -145,6 +197,12 @@ switch (tool) {
         chmodSync(path, 0o755);
       }
     }
+    break;
+  }
+  case 'sudo': {
+    // The runner's passwordless sudo: run the command as it is.
+    const result = spawnSync(args[0], args.slice(1), { stdio: 'inherit' });
+    process.exit(result.status ?? 1);
     break;
   }
   default:

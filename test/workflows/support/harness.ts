@@ -35,18 +35,28 @@ export interface RawStep {
 
 interface RawJob {
   env?: Record<string, Json>;
+  permissions?: Record<string, string>;
   steps?: RawStep[];
 }
 
 export interface LoadedWorkflow {
   readonly file: string;
   readonly template: WorkflowTemplate;
-  readonly raw: { env?: Record<string, Json>; jobs: Record<string, RawJob>; on?: unknown };
+  readonly raw: {
+    env?: Record<string, Json>;
+    permissions?: Record<string, string>;
+    jobs: Record<string, RawJob>;
+    on?: unknown;
+  };
 }
 
 /** Parses and converts a workflow; any parser error fails. */
 export async function loadWorkflow(relativePath: string): Promise<LoadedWorkflow> {
-  const content = readFileSync(join(repoRoot, relativePath), 'utf8');
+  return loadWorkflowText(relativePath, readFileSync(join(repoRoot, relativePath), 'utf8'));
+}
+
+/** A workflow from text (e.g. an example in the README), parsed and checked as GitHub does. */
+export async function loadWorkflowText(relativePath: string, content: string): Promise<LoadedWorkflow> {
   const parsed = parseWorkflow({ name: relativePath, content }, new NoOperationTraceWriter());
   const errors = parsed.context.errors.getErrors().map((e) => e.message);
   if (errors.length > 0 || !parsed.value) throw new Error(`${relativePath}: ${errors.join('; ')}`);
@@ -164,6 +174,15 @@ export interface RunOptions {
   readonly inputs: Record<string, Json>;
   /** Files of the repository each job's workspace gets (its checkout). */
   readonly checkout: readonly string[];
+  /** Files the test makes up that the checkout holds too (path in the workspace → content). */
+  readonly files?: Readonly<Record<string, string>>;
+  /** The repository's variables, as `${{ vars.NAME }}` sees them. */
+  readonly vars?: Record<string, string>;
+  /**
+   * The runner's OIDC token service. As on GitHub, only a job whose permissions grant
+   * `id-token: write` gets ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN.
+   */
+  readonly oidc?: { readonly url: string; readonly token: string };
   /** Runner environment for every job (e.g. where the stand-in's "cloud" is). */
   readonly env?: Record<string, string>;
   /** The repository's secrets, as `${{ secrets.NAME }}` sees them. */
@@ -249,10 +268,10 @@ function baseContext(
       api_url: options.gh.apiUrl,
       workflow: workflow.file,
     },
-    inputs: options.inputs,
+    inputs: withDefaults(workflow, options.inputs, options.eventName ?? 'workflow_dispatch'),
     needs,
     steps: {},
-    vars: {},
+    vars: { ...(options.vars ?? {}) },
     secrets: { ...(options.secrets ?? {}) },
     runner: { os: 'Linux', arch: 'X64', temp: '' },
     job: { status: 'success' },
@@ -260,6 +279,31 @@ function baseContext(
     strategy: {},
     env: {},
   } as Record<string, Json>;
+}
+
+/**
+ * The `inputs` context as GitHub fills it: every declared input, the given value or the declared
+ * default (booleans as booleans). A name the trigger does not declare is refused, as GitHub does.
+ */
+function withDefaults(
+  workflow: LoadedWorkflow,
+  given: Record<string, Json>,
+  event: string,
+): Record<string, Json> {
+  const on = (workflow.raw.on ?? {}) as Record<
+    string,
+    { inputs?: Record<string, { default?: Json; type?: string }> }
+  >;
+  const declared = on[event === 'workflow_call' ? 'workflow_call' : 'workflow_dispatch']?.inputs;
+  if (!declared) return given;
+  const unknown = Object.keys(given).filter((name) => !(name in declared));
+  if (unknown.length > 0) throw new Error(`${workflow.file} has no input ${unknown.join(', ')}`);
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, spec]) => {
+      const value = given[name] ?? spec.default ?? (spec.type === 'boolean' ? false : '');
+      return [name, spec.type === 'boolean' ? value === true || value === 'true' : value];
+    }),
+  );
 }
 
 async function runJob(
@@ -285,6 +329,11 @@ async function runJob(
   for (const [k, v] of Object.entries(raw.env ?? {})) env[k] = interpolate(v, context, envStatus);
   context.env = { ...env };
 
+  const permissions = raw.permissions ?? workflow.raw.permissions ?? {};
+  const oidc: Record<string, string> =
+    options.oidc && permissions['id-token'] === 'write'
+      ? { ACTIONS_ID_TOKEN_REQUEST_URL: options.oidc.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: options.oidc.token }
+      : {};
   const runner = new RunnerJob({
     gh: options.gh,
     runId: options.runId,
@@ -292,7 +341,8 @@ async function runJob(
     job: jobId,
     root: options.root,
     checkout: options.checkout,
-    env: { ...options.env, ...env },
+    ...(options.files ? { files: options.files } : {}),
+    env: { ...options.env, ...oidc, ...env },
   });
   (context.runner as Record<string, Json>).temp = runner.runnerTemp;
   const steps: StepRecord[] = [];
