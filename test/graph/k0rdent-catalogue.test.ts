@@ -31,15 +31,10 @@ describe('the built-in k0rdent catalogue', () => {
       'cluster.workers.zones',
     ];
     expect(Object.fromEntries(K0RDENT_CATALOGUE.map((e) => [e.name, e.configKeys]))).toEqual({
-      // Host names and WireGuard addresses come from the counts; sizes, zones or location do not
-      // redo keys and cloud-init.
-      prepare_deployment: [
-        'cluster.controllers.count',
-        'cluster.workers.count',
-        'network.wireguard_network',
-        'network.wireguard_port',
-        'ssh.key_comment',
-      ],
+      // The WireGuard network and port every cloud-init holds and the SSH key: host counts (create_vms
+      // gives a host a later config adds its keys), sizes, zones or location do not redo keys and
+      // cloud-init.
+      prepare_deployment: ['network.wireguard_network', 'network.wireguard_port', 'ssh.key_comment'],
       setup_network: ['azure.location', 'network.vnet_prefix', 'network.subnet_prefix'],
       create_vms: [
         'azure.location',
