@@ -203,7 +203,7 @@ describe('resuming and drift', () => {
     expect(decisions(summary)).toMatchObject({ create_vms: 'run', install_k0s: 'run' });
     expect([...h.vmPuts().keys()]).toEqual(['k0s-worker-3']);
     // One apply brings the new worker in (k0sctl apply is idempotent, but a second one is work and risk).
-    expect(h.shims.calls('k0sctl').map((c) => c.args[0])).toEqual(['apply', 'kubeconfig']);
+    expect(h.shims.calls('k0sctl').filter((c) => c.args[0] === 'apply')).toHaveLength(1);
     expect(h.shims.world().cluster?.nodes).toContain('k0s-worker-3');
     const after = (await h.state()).facts.wireguard_peers?.value as Record<
       string,
