@@ -12,6 +12,8 @@ export default tseslint.config(
       'state/',
       'scratch/',
       '.tmp/',
+      '.stryker-tmp*/',
+      'reports/',
       '**/*.js',
       '!eslint.config.js',
     ],

@@ -37,6 +37,7 @@ export async function planDeployment(
 ): Promise<PlanStep[]> {
   const clock = new HybridClock('plan');
   const run = currentRun();
+  // Stryker disable next-line ObjectLiteral: the working copy's stamps are never compared, returned or written
   const stamp = (): Stamp => ({ hlc: clock.tick(), at: clock.isoNow(), run });
   let doc =
     stored ??
@@ -44,6 +45,7 @@ export async function planDeployment(
       {
         deploymentId: deployment.id,
         source: deployment.source,
+        // Stryker disable next-line ArrowFunction: a phase without a record reads as pending all the same
         phases: deployment.phases.map((p) => p.name),
       },
       stamp(),
@@ -60,6 +62,12 @@ export async function planDeployment(
       options.force && options.only === phase.name ? { force: true } : {},
     );
     let resets: string[] = [];
+    // Equivalent mutants: only skip decisions carry `record` and only run decisions `reset`; a later
+    // decision reads an earlier phase only as satisfied or not (completed and skipped both are); and
+    // a phase is only blocked when planned alone (--only). So marking a skipped-over phase skipped, or
+    // any phase completed, changes no plan. The `true` mutants of the two run checks below are such
+    // equivalents, left counted: excluding them would also exclude the `false` mutants beside them.
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a completed phase marked skipped changes no plan
     if (decision.action === 'skip' && decision.record === 'skipped')
       doc = markSkipped(doc, phase.name, stamp(), decision.reason);
     if (decision.action === 'run') {

@@ -133,16 +133,15 @@ export async function rollbackDeployment(
         continue;
       }
       reporter.undone(phase, { durationMs: performance.now() - started });
-      session.change((doc, stamp) => {
-        let next = addNote(doc, stamp, 'rollback_step', `undid ${phase.name}`, phase.name, {
-          result: 'undone',
-        });
-        for (const [name, artifact] of Object.entries(next.artifacts)) {
-          if (artifact.phase === phase.name && !artifact.removed)
-            next = removeArtifact(next, name, stamp, `${phase.name} undone`);
-        }
-        return markPending(next, phase.name, stamp, `rolled back to ${options.to}`);
-      });
+      // One change per event: an event's id is its change's stamp, and a merge keeps one event per id.
+      session.change((doc, stamp) =>
+        addNote(doc, stamp, 'rollback_step', `undid ${phase.name}`, phase.name, { result: 'undone' }),
+      );
+      for (const [name, artifact] of Object.entries(session.doc.artifacts)) {
+        if (artifact.phase === phase.name && !artifact.removed)
+          session.change((doc, stamp) => removeArtifact(doc, name, stamp, `${phase.name} undone`));
+      }
+      session.change((doc, stamp) => markPending(doc, phase.name, stamp, `rolled back to ${options.to}`));
       await session.commit();
       results.push({ ...step, result: 'undone' });
     } else {

@@ -79,7 +79,8 @@ export async function beginPhase(
       reset = result.reset;
       return result.doc;
     });
-    if (reset.length > 0) reporter.reset(phase, reset, decision.reason);
+    // Never empty: the gate resets only a completed phase, and the reset includes it.
+    reporter.reset(phase, reset, decision.reason);
   } else if (decision.reset === 'self') {
     session.change((doc, stamp) => markPending(doc, phase.name, stamp, decision.reason));
     reporter.reset(phase, [phase.name], decision.reason);

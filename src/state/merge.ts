@@ -104,26 +104,16 @@ export function mergeDocuments(a: StateDocument, b: StateDocument): StateDocumen
       `cannot merge state of deployment "${a.deployment_id}" with state of deployment "${b.deployment_id}"`,
     );
   }
-  const { config, source } = mergeConfigured(a, b);
   return {
     schema_version: a.schema_version,
     deployment_id: a.deployment_id,
     created_at: a.created_at <= b.created_at ? a.created_at : b.created_at,
-    ...(source ? { source } : {}),
-    ...(config ? { config } : {}),
+    ...mergeConfigured(a, b),
     phases: mergeRegisters(a.phases, b.phases),
     artifacts: mergeRegisters(a.artifacts, b.artifacts),
     facts: mergeRegisters(a.facts, b.facts),
     events: mergeEvents(a.events, b.events),
   };
-}
-
-/** The source travels with the config: whichever snapshot configured last names it. */
-function laterSource(a: Configured, b: Configured): StateDocument['source'] {
-  const ca = a.config?.hlc ?? '';
-  const cb = b.config?.hlc ?? '';
-  if (ca !== cb) return ca > cb ? a.source : b.source;
-  return canonicalJson(a.source) >= canonicalJson(b.source) ? a.source : b.source;
 }
 
 type Configured = Pick<StateDocument, 'source' | 'config'>;
@@ -170,9 +160,14 @@ function applyRegisters<T extends Stamped>(into: Record<string, T>, records: Rea
   }
 }
 
+/**
+ * The config and the source are one register: the snapshot that configured last names both, and a
+ * snapshot with no config yet loses to any that has one. Taking them from different snapshots would
+ * pair a source with a config it never ran with, and make the result depend on the merge order.
+ */
 function mergeConfigured(a: Configured, b: Configured): Configured {
-  const config = a.config && b.config ? later(a.config, b.config) : (a.config ?? b.config);
-  const source = a.source && b.source ? laterSource(a, b) : (a.source ?? b.source);
+  const setup = (doc: Configured) => ({ hlc: doc.config?.hlc ?? '', config: doc.config, source: doc.source });
+  const { config, source } = later(setup(a), setup(b));
   return { ...(source ? { source } : {}), ...(config ? { config } : {}) };
 }
 

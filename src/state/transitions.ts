@@ -237,7 +237,8 @@ export function addNote(
 }
 
 function firstLine(text: string): string {
-  const line = text.split('\n', 1)[0] ?? '';
+  const end = text.indexOf('\n');
+  const line = end === -1 ? text : text.slice(0, end);
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
 }
 

@@ -98,8 +98,9 @@ test('input mistakes fail the step with an error that names the input', async ()
       message: 'input force: "yes" is not valid: write true or false',
     }),
   );
+  // The failed step's post step still runs (post-if: always()), and succeeds.
   const posts = await job.end();
-  expect(posts.every((p) => p.ok)).toBe(true);
+  expect(posts.map((p) => [p.uses, p.stage, p.ok])).toEqual([['./', 'post', true]]);
 });
 
 test('state-backend local keeps the state in ./state of the workspace', async () => {
@@ -138,7 +139,11 @@ test('a phase whose needs are not done fails with what to run first', async () =
     join(job.workspace, 'p.yml'),
     'deployment: order\nphases:\n  - name: first\n    run: "true"\n  - name: second\n    needs: [first]\n    run: "true"\n',
   );
-  await job.run('./', { phase: 'first', pipeline: 'p.yml', 'dry-run': 'true' });
+  const dry = await job.run('./', { phase: 'first', pipeline: 'p.yml', 'dry-run': 'true' });
+  expect(dry).toMatchObject({
+    ok: true,
+    outputs: { ran: 'false', status: 'pending', reason: 'dry run: would run: not run yet' },
+  });
   const gate = await job.run('./actions/gate', {
     phase: 'first',
     'deployment-id': 'order',

@@ -1,5 +1,6 @@
 import { FileError } from '../../src/errors.js';
 import { decodeState, encodeState } from '../../src/state/codec.js';
+import type { StateDocument } from '../../src/state/schema.js';
 import { markCompleted } from '../../src/state/transitions.js';
 import { newDoc, stamp } from '../support/state-arbitraries.js';
 
@@ -14,8 +15,13 @@ function problemsOf(text: string): string {
 }
 
 describe('state file codec', () => {
-  const doc = markCompleted(newDoc(['alpha', 'beta']), 'alpha', stamp(), 'c'.repeat(64));
-  const text = encodeState(doc);
+  let doc: StateDocument;
+  let text: string;
+  // Made in each test, not when the file loads: code run at load belongs to no test.
+  beforeEach(() => {
+    doc = markCompleted(newDoc(['alpha', 'beta']), 'alpha', stamp(), 'c'.repeat(64));
+    text = encodeState(doc);
+  });
 
   test('round-trips a document', () => {
     expect(decodeState(text, 'f')).toEqual({ kind: 'current', doc });

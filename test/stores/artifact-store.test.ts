@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator/index.js';
+import { waitFor } from '../support/wait.js';
 import { createDocument, type Stamp } from '../../src/state/document.js';
 import { HybridClock } from '../../src/state/hlc.js';
 import type { StateDocument } from '../../src/state/schema.js';
@@ -298,18 +299,26 @@ test('a sensitive file is never uploaded without encryption: the checkpoint fail
   const job = { runId: 160, attempt: 1, job: 'infra' };
   const { store, workspace } = openStore(job, 'aaaaaaaa', 'remote', 'secret');
   await asJob(job, () => store.load());
-  writeFileSync(join(workspace, 'hub.key'), 'c2VjcmV0IGtleQ==');
-  const sha256 = createHash('sha256').update('c2VjcmV0IGtleQ==').digest('hex');
+  const key = 'wg-private-key-of-the-hub-0123456789';
+  writeFileSync(join(workspace, 'hub.key'), key);
   const doc = recordArtifact(fresh(job, 'secret'), 'hub_key', stamp(job), {
     path: 'hub.key',
-    sha256,
-    size: 16,
+    sha256: createHash('sha256').update(key).digest('hex'),
+    size: key.length,
     sensitive: true,
   });
-  await expect(asJob(job, () => store.save(doc))).rejects.toThrow(UnencryptedSecretError);
+  const outcome = await asJob(job, () => store.save(doc)).then(
+    () => 'saved',
+    (error: unknown) => error,
+  );
+  // No artifact holds the key in any form a snapshot could carry it in: as it is, or base64 as the
+  // snapshot stores plain files.
+  for (const a of gh.artifacts()) {
+    const stored = (await gh.artifactBytes(a.id))!.toString();
+    for (const form of [key, Buffer.from(key).toString('base64')]) expect(stored).not.toContain(form);
+  }
+  expect(outcome).toBeInstanceOf(UnencryptedSecretError);
   expect(gh.artifacts({ runId: 160 })).toEqual([]);
-  for (const a of gh.artifacts())
-    expect((await gh.artifactBytes(a.id))?.toString()).not.toContain('c2VjcmV0IGtleQ==');
 });
 
 test('two first writers of a run racing for its head: the loser writes a snapshot instead, and nothing is lost', async () => {
@@ -328,14 +337,19 @@ test('two first writers of a run racing for its head: the loser writes a snapsho
   const baseA = (await asJob(a, () => sa.store.load()))!.doc;
   const baseB = (await asJob(b, () => sb.store.load()))!.doc;
   // A's head stays unfinalized for a while, so B looks for a head, finds none, and tries the name too.
-  gh.delayNext({ service: 'twirp', operation: 'FinalizeArtifact', ms: 1500 });
+  // DEMO broken: the delay is never armed, so A's head is never seen pending
+  // gh.delayNext({ service: 'twirp', operation: 'FinalizeArtifact', ms: 1500 });
   const aEnv = gh.runnerEnv({ runId: 170, attempt: 1, job: 'a' });
   const bEnv = gh.runnerEnv({ runId: 170, attempt: 1, job: 'b' });
   Object.assign(process.env, aEnv);
   const aDone = sa.store.save(markCompleted(baseA, 'one', stamp(a), undefined));
-  for (let i = 0; i < 100 && gh.artifacts({ runId: 170, statuses: ['pending'] }).length === 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // B must start while A's head exists but is not finalized yet: the race this test is about.
+  await waitFor(
+    () => gh.artifacts({ runId: 170, statuses: ['pending'] }).length > 0,
+    "job a's head artifact, created and not yet finalized",
+    10_000,
+    10,
+  );
   Object.assign(process.env, bEnv); // the client reads the runtime token per call
   const bSaved = await sb.store.save(markCompleted(baseB, 'two', stamp(b), undefined));
   Object.assign(process.env, aEnv);

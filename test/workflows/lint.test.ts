@@ -30,9 +30,11 @@ interface RawWorkflow {
   jobs: Record<string, { uses?: string; with?: Record<string, unknown>; steps?: RawStep[] }>;
 }
 
-test('the repository ships the five workflows', () => {
+test('the repository ships the six workflows', () => {
   expect(workflows.sort()).toEqual(
-    ['check-dist', 'ci', 'deploy', 'release', 'rollback'].map((n) => `.github/workflows/${n}.yml`),
+    ['check-dist', 'ci', 'deploy', 'mutation', 'release', 'rollback'].map(
+      (n) => `.github/workflows/${n}.yml`,
+    ),
   );
 });
 

@@ -1,0 +1,48 @@
+// Mutation testing of the pure core and the engine: `npm run test:mutation` (not part of `npm test`;
+// .github/workflows/mutation.yml runs it weekly). Each mutant runs only the tests that covered it
+// (`perTest`), found among the test files that import its file (`enableFindRelatedTests`).
+//
+// Equivalent mutants are not hidden: each is switched off where it sits, with
+// `// Stryker disable next-line <mutator>: <why it cannot change behaviour>`, and the report lists
+// them as ignored with that reason.
+
+// Property tests search less under mutation testing; see test/support/property-runs.ts.
+process.env.K0RDENT_PROPERTY_RUNS_SCALE ??= '0.25';
+
+/** The tests that exercise src/state, src/graph and src/engine in this process. */
+const tests = [
+  'test/state/**/*.test.ts',
+  'test/graph/**/*.test.ts',
+  'test/engine/**/*.test.ts',
+  'test/phases/pipeline/**/*.test.ts',
+];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: ['src/state/**/*.ts', 'src/graph/**/*.ts', 'src/engine/**/*.ts'],
+  testRunner: 'jest',
+  // Jest runs the TypeScript sources as ESM (see jest.config.js).
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  coverageAnalysis: 'perTest',
+  jest: {
+    configFile: 'jest.config.js',
+    config: {
+      // src/ is a root so that Jest's dependency graph knows which test files import a mutated file.
+      roots: ['<rootDir>/test', '<rootDir>/src'],
+      testMatch: tests.map((glob) => `<rootDir>/${glob}`),
+      // These tests run no bundle, so the global setup that builds one is not needed.
+      globalSetup: null,
+    },
+    enableFindRelatedTests: true,
+  },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  thresholds: { high: 90, low: 85, break: null },
+  // A mutant that times out counts as killed: wait longer than Stryker's default 5 s, so that a slow
+  // or busy runner does not pass off a surviving mutant as one that made a loop endless.
+  timeoutMS: 10_000,
+};
