@@ -91,7 +91,8 @@ test.each([
   ['the CLI alone', (child: { pid?: number }) => signal(child.pid!, 'SIGKILL')],
   ['the CLI and its process group', (child: Parameters<typeof killGroup>[0]) => killGroup(child, 'SIGKILL')],
 ])('SIGKILL of %s ends the running phase too', async (_what, kill) => {
-  const { child, done, pgid } = await startHolding();
+  // Once the group is listed, the watchdog has been told too (the known gap is a kill in between).
+  const { child, done, pgid } = await startHolding({ listedInLock: true });
   expect(groupAlive(pgid)).toBe(true);
   kill(child);
   expect((await done).signal).toBe('SIGKILL');

@@ -158,7 +158,9 @@ test(
       expect([phase, step(deploy, phase).ran]).toEqual([phase, 'false']);
       expect(step(deploy, phase).reason).toMatch(/^completed and still true/);
     }
-    expect(step(deploy, 'create_vms').reason).toBe('inputs changed since it completed');
+    expect(step(deploy, 'create_vms').reason).toBe(
+      'inputs changed since it completed: cluster.workers.count',
+    );
     for (const phase of ['create_vms', 'setup_vpn', 'connect_vpn', 'install_k0s', 'install_k0rdent'])
       expect([phase, step(deploy, phase).ran]).toEqual([phase, 'true']);
     // Only the new worker's VM is created; the others boot with what they had.
