@@ -49,10 +49,14 @@ export function diffDocuments(base: StateDocument, next: StateDocument): StateDe
   const artifacts = changedRecords(base.artifacts, next.artifacts);
   const facts = changedRecords(base.facts, next.facts);
   const events = newEvents(base.events, next.events);
+  // The config and its source are one register (merge.ts): a change of either carries both.
+  const setupChanged =
+    (next.source !== undefined && !jsonEqual(base.source, next.source)) ||
+    (next.config !== undefined && !sameRecord(base.config, next.config));
   return {
     ...(next.created_at !== base.created_at ? { created_at: next.created_at } : {}),
-    ...(next.source && !jsonEqual(base.source, next.source) ? { source: next.source } : {}),
-    ...(next.config && !sameRecord(base.config, next.config) ? { config: next.config } : {}),
+    ...(setupChanged && next.source ? { source: next.source } : {}),
+    ...(setupChanged && next.config ? { config: next.config } : {}),
     ...(phases ? { phases } : {}),
     ...(artifacts ? { artifacts } : {}),
     ...(facts ? { facts } : {}),

@@ -166,8 +166,18 @@ function applyRegisters<T extends Stamped>(into: Record<string, T>, records: Rea
  * pair a source with a config it never ran with, and make the result depend on the merge order.
  */
 function mergeConfigured(a: Configured, b: Configured): Configured {
-  const setup = (doc: Configured) => ({ hlc: doc.config?.hlc ?? '', config: doc.config, source: doc.source });
-  const { config, source } = later(setup(a), setup(b));
+  const ha = a.config?.hlc ?? '';
+  const hb = b.config?.hlc ?? '';
+  // A total order (configured later, then having a source, then the greater text), so merging is
+  // commutative, associative and idempotent: a snapshot that has not configured yet keeps its source.
+  let winner: Configured;
+  if (ha !== hb) winner = ha > hb ? a : b;
+  else if ((a.source === undefined) !== (b.source === undefined)) winner = a.source ? a : b;
+  else winner = sameOrGreater(pair(a), pair(b));
+  return pair(winner);
+}
+
+function pair({ config, source }: Configured): Configured {
   return { ...(source ? { source } : {}), ...(config ? { config } : {}) };
 }
 

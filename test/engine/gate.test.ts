@@ -44,7 +44,7 @@ describe('the gate', () => {
     });
     expect(decide(completedApp(), graph(), off)).toEqual({
       action: 'skip',
-      reason: 'flag kof is off',
+      reason: 'flag kof is off; it was completed before, and what it built stays until a rollback undoes it',
       record: 'skipped',
     });
     const skipped = markSkipped(withBase(), 'app', stamp(), 'flag kof is off');

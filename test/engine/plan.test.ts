@@ -156,13 +156,8 @@ describe('plan', () => {
         resets: [],
       },
     ]);
-    // --force without --only forces nothing.
-    expect(summary(await planDeployment(stored, deployment, { force: true }))).toEqual([
-      'a completed skip',
-      'b completed skip',
-      'c completed skip',
-      'd completed skip',
-    ]);
+    // --force without --only is refused: it would force nothing.
+    await expect(planDeployment(stored, deployment, { force: true })).rejects.toThrow(/needs --only/);
     expect(summary(await planDeployment(stored, deployment, { until: 'b' }))).toEqual([
       'a completed skip',
       'b completed skip',

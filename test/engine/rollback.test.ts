@@ -81,8 +81,9 @@ describe('planRollback', () => {
       'reset',
     ]);
     const skipped = markSkipped(doc, 'e', stamp(), 'off');
+    // Switched off after it completed: what it built is still there, so it is undone.
     expect(planRollback(skipped, deployment, 'e', true)).toEqual([
-      { phase: 'e', displayName: 'Phase e', status: 'skipped', action: 'reset' },
+      { phase: 'e', displayName: 'Phase e', status: 'skipped', action: 'undo' },
     ]);
     expect(() => planRollback(doc, deployment, 'zz', true)).toThrow(
       new UserError('"zz" is not a phase of deployment demo; phases are: a, b, c, d, e'),

@@ -5,6 +5,7 @@ import { CommandFailedError } from '../../src/phases/phase.js';
 import { redact, registerSecret, resetSecretsForTests } from '../../src/secrets.js';
 import { fingerprint } from '../../src/state/canonical.js';
 import { STATE_DIR_ENV } from '../../src/stores/local-store.js';
+import { runCommand } from '../../src/tools/run-command.js';
 import {
   drifted,
   holds,
@@ -141,8 +142,9 @@ describe('the run loop', () => {
     await run(chain());
     bench.reporter.lines.length = 0;
     const summary = await run(chain({ c: { inputs: { size: 'large' } } }));
-    expect(outcomes(summary)[2]).toBe('c run completed: inputs changed since it completed');
-    expect(bench.reporter.lines).toContain('reset by c: c: inputs changed since it completed');
+    // The changed input is named; the chain's phases also carry their own name as an input.
+    expect(outcomes(summary)[2]).toBe('c run completed: inputs changed since it completed: phase, size');
+    expect(bench.reporter.lines).toContain('reset by c: c: inputs changed since it completed: phase, size');
   });
 
   test('a failing phase is recorded failed with its classified error; the phases after it are not reached', async () => {
@@ -220,16 +222,17 @@ describe('the run loop', () => {
     expect((await bench.stored())!.phases.a?.status).toBe('completed');
   });
 
-  test('--only runs one phase; with --force it runs a completed one again; force alone changes nothing', async () => {
+  test('--only runs one phase; with --force it runs a completed one again; force alone is refused', async () => {
     const deployment = chain();
     await run(deployment);
     deployment.calls.length = 0;
     expect(outcomes(await run(deployment, { only: 'b', force: true }))).toEqual(['b run completed: forced']);
     expect(deployment.called()).toEqual(['b run']);
     deployment.calls.length = 0;
-    expect(outcomes(await run(deployment, { force: true }))[1]).toBe(
-      'b skip completed: completed and still true: still there',
+    await expect(run(deployment, { force: true })).rejects.toThrow(
+      /--force re-runs one completed phase and needs --only/,
     );
+    expect(deployment.called()).toEqual([]);
     deployment.calls.length = 0;
     expect(outcomes(await run(deployment, { until: 'b' }))).toHaveLength(2);
   });
@@ -309,7 +312,14 @@ describe('the run loop', () => {
 
   test('a phase hands over a secret with ::add-mask::: it is masked from then on and the line is not printed', async () => {
     const deployment = chain({
-      a: { run: (context) => context.output.line('::add-mask::hunter2-secret', 'stdout') },
+      // Through the command runner, as a phase's script speaks: that is where the protocol is read.
+      a: {
+        run: async (context) => {
+          await runCommand('sh', ['-c', 'echo ::add-mask::hunter2-secret'], {
+            onLine: (line, stream) => context.output.line(line, stream),
+          });
+        },
+      },
     });
     await run(deployment, { only: 'a' });
     expect(bench.reporter.lines.filter((l) => l.startsWith('output'))).toEqual([]);
@@ -369,6 +379,7 @@ describe('evaluate', () => {
     expect(evaluation).toEqual({
       decision: { action: 'skip', reason: 'completed and still true: token *** works', record: 'evidence' },
       inputsHash: gatePhaseOf(phase).inputsHash,
+      inputHashes: gatePhaseOf(phase).inputHashes,
       validationMs: expect.any(Number),
     });
     expect(evaluation.validationMs).toBeGreaterThanOrEqual(0);
@@ -376,6 +387,7 @@ describe('evaluate', () => {
     expect(forced).toEqual({
       decision: { action: 'run', reason: 'forced', reset: 'none' },
       inputsHash: gatePhaseOf(phase).inputsHash,
+      inputHashes: gatePhaseOf(phase).inputHashes,
     });
   });
 
@@ -389,6 +401,7 @@ describe('evaluate', () => {
       runnerScoped: true,
       hasValidator: true,
       inputsHash: fingerprint({ x: 1 }),
+      inputHashes: { x: fingerprint(1) },
     });
     expect(gatePhaseOf(off!)).toStrictEqual({
       name: 'b',
@@ -396,6 +409,7 @@ describe('evaluate', () => {
       hasValidator: false,
       disabledBecause: 'off',
       inputsHash: fingerprint({ phase: 'b' }),
+      inputHashes: { phase: fingerprint('b') },
     });
   });
 });

@@ -50,10 +50,12 @@ function expectedMerge(docs: readonly StateDocument[]): Omit<StateDocument, 'sch
   ];
   const registers = <T extends { hlc: string }>(pick: (d: StateDocument) => Record<string, T>) =>
     Object.fromEntries(keys(pick).map((k) => [k, newest(docs.map((d) => pick(d)[k]))!]));
-  // The config and the source are one register: the snapshot that configured last names both.
-  const setup = newest(
-    docs.map((d) => ({ hlc: d.config?.hlc ?? '', config: d.config, source: d.source })),
-  )!;
+  // The config and the source are one register: the snapshot that configured last names both; among
+  // snapshots that configured at the same moment (or never), one that names a source wins.
+  const setups = docs.map((d) => ({ hlc: d.config?.hlc ?? '', config: d.config, source: d.source }));
+  const latest = setups.reduce((max, s) => (s.hlc > max ? s.hlc : max), '');
+  const tied = setups.filter((s) => s.hlc === latest);
+  const setup = newest(tied.some((s) => s.source) ? tied.filter((s) => s.source) : tied)!;
   return {
     deployment_id: docs[0]!.deployment_id,
     created_at: docs.map((d) => d.created_at).sort()[0]!,

@@ -168,16 +168,20 @@ describe('phase transitions', () => {
     );
   });
 
-  test('skipped carries its reason and attempts; skipped and completed satisfy needs', () => {
-    let doc = markInProgress(newDoc(phases), 'addons', stamp(), 'x');
+  test('skipped carries its reason and attempts, and what a run started; skipped and completed satisfy needs', () => {
+    const started = stampOf();
+    let doc = markInProgress(newDoc(phases), 'addons', started, 'x');
     const skipped = stampOf();
     doc = markSkipped(doc, 'addons', skipped, 'flag kof is off');
+    // A phase that ran before it was switched off keeps when and by whom: a rollback still undoes it.
     expect(doc.phases.addons).toStrictEqual({
       status: 'skipped',
       hlc: skipped.hlc,
       updated_at: skipped.at,
       attempts: 1,
       reason: 'flag kof is off',
+      started_at: started.at,
+      last_run: RUN,
     });
     expect(doc.events.at(-1)).toStrictEqual({
       id: skipped.hlc,
