@@ -27,7 +27,9 @@ async function prepare(config: string): Promise<string[]> {
     cwd: dir,
     env: offline,
   });
-  expect([result.code, result.stderr]).toEqual([0, '']);
+  // Offline, prepare_deployment says only that it could not ask Azure about the deployment.
+  const problems = result.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('notice: '));
+  expect([result.code, problems]).toEqual([0, []]);
   const folder = join(dir, 'state', 'cloud-init');
   return readdirSync(folder)
     .sort()
