@@ -48,11 +48,34 @@ const K0sClusterSchema = z.looseObject({
 /** The k0s cluster as install_k0s last applied it: what runs where, with which role. */
 export type K0sCluster = z.infer<typeof K0sClusterSchema>;
 
+const AzureChildrenSchema = z.looseObject({
+  subscription_id: z.string(),
+  tenant_id: z.string(),
+  /** The application (client) id child clusters authenticate as. */
+  client_id: z.string(),
+  /** The service principal's object id (role assignments name it). */
+  principal_object_id: z.optional(z.string()),
+  /** The application registration's object id, when this deployment created it (undo deletes it). */
+  application_object_id: z.optional(z.string()),
+  /** Whether this deployment created the application through Microsoft Graph (else the user supplied it). */
+  created_by_deployment: z.boolean(),
+  /** The role assignment this deployment created (undo deletes it), with its role and scope. */
+  role_assignment_id: z.optional(z.string()),
+  role: z.optional(z.string()),
+  scope: z.optional(z.string()),
+});
+/**
+ * The service principal child clusters use, as setup_azure_children recorded it. Its client secret
+ * is a sensitive artifact (Layout.azureChildrenClientSecret), never a fact.
+ */
+export type AzureChildren = z.infer<typeof AzureChildrenSchema>;
+
 export const FACT = {
   wireguardPort: 'wireguard_port',
   peers: 'wireguard_peers',
   vmStates: 'vm_states',
   k0sCluster: 'k0s_cluster',
+  azureChildren: 'azure_children',
 } as const;
 
 function read<S extends z.ZodMiniType>(doc: StateDocument, key: string, schema: S): z.infer<S> | undefined {
@@ -72,6 +95,10 @@ export function readVmStates(doc: StateDocument): Record<string, VmState> {
 
 export function readK0sCluster(doc: StateDocument): K0sCluster | undefined {
   return read(doc, FACT.k0sCluster, K0sClusterSchema);
+}
+
+export function readAzureChildren(doc: StateDocument): AzureChildren | undefined {
+  return read(doc, FACT.azureChildren, AzureChildrenSchema);
 }
 
 export function readWireguardPort(doc: StateDocument): number | undefined {

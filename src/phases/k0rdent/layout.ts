@@ -68,4 +68,15 @@ export class Layout {
   kubeconfig(): { name: string; path: string } {
     return { name: 'kubeconfig', path: join(this.workDir, 'secrets', 'kubeconfig') };
   }
+
+  /**
+   * The client secret of the service principal child clusters use (setup_azure_children writes it;
+   * install_azure_csi and the KOF phases read it). Never stored anywhere else in plaintext.
+   */
+  azureChildrenClientSecret(): { name: string; path: string } {
+    return {
+      name: 'azure_children_client_secret',
+      path: join(this.workDir, 'secrets', 'azure', 'children-client-secret'),
+    };
+  }
 }
