@@ -11,7 +11,8 @@ import type { SpawnOptions } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { parseMaskCommand, redact, registerSecret } from '../secrets.js';
 import { childEnvironment } from './child-env.js';
-import { prepareTracking, trackGroup, untrackGroup } from './process-groups.js';
+import { failpoint } from '../failpoints.js';
+import { announceSpawn, prepareTracking, spawnFailed, trackGroup, untrackGroup } from './process-groups.js';
 
 export interface CommandOptions {
   readonly cwd?: string;
@@ -46,9 +47,10 @@ export async function runCommand(
   const tail: string[] = [];
   const captured: string[] = [];
   prepareTracking();
+  const announced = announceSpawn();
   const spawnOptions: SpawnOptions = {
     cwd: options.cwd,
-    env: childEnvironment(options.env ?? process.env),
+    env: { ...childEnvironment(options.env ?? process.env), ...announced.env },
     // No input to give: /dev/null, which a script reads as the same end of input as an empty pipe.
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     // Its own process group, so cancelling kills the whole tree a script may have started; and
@@ -58,7 +60,10 @@ export async function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(file, [...args], spawnOptions);
     const group = child.pid;
-    if (group !== undefined) trackGroup(group);
+    // A crash test's death between the spawn and the registration of the group (process-groups.ts).
+    failpoint('spawn:before-track');
+    if (group === undefined) spawnFailed(announced.seq);
+    else trackGroup(group, announced.seq);
     const untrack = () => {
       if (group !== undefined) untrackGroup(group);
     };
