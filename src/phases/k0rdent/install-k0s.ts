@@ -1,6 +1,6 @@
 /**
  * install_k0s: `k0sctl.yaml` from the recorded hosts, `k0sctl apply` (idempotent), the admin
- * kubeconfig fetched over SSH from the first controller with retries (a sensitive artifact, pointed
+ * kubeconfig fetched over SSH through the tunnel from the first controller with retries (a sensitive artifact, pointed
  * at the API over the tunnel), then every host that runs a kubelet a Ready node — a `controller` runs
  * none and never appears in `kubectl get nodes`. Roles follow k0s-roles.ts; the cluster as applied is
  * recorded (fact `k0s_cluster`) so that later edits keep what k0s cannot change.
@@ -120,17 +120,16 @@ export class InstallK0s extends K0rdentPhase {
 
   /**
    * The admin kubeconfig from the first controller (k0sctl's leader on a new cluster), read over SSH
-   * at its public address, whose host key create_vms pinned. A refused connection is retried; a host
-   * key that changed is not.
+   * through the tunnel, as k0sctl reaches the hosts: SSH from the internet is closed (ssh.lockdown). A
+   * refused connection is retried; a host key that changed is not.
    */
   private async fetchKubeconfig(context: PhaseContext): Promise<string> {
     const doc = context.state.read();
     const leader = plannedHosts(this.config).find((h) => h.role === 'controller');
-    const address = leader ? readVmStates(doc)[leader.name]?.public_ip : undefined;
-    const tunnelAddress = leader ? readPeers(doc)[leader.name]?.ip : undefined;
-    if (!leader || !address || !tunnelAddress)
+    const address = leader ? readPeers(doc)[leader.name]?.ip : undefined;
+    if (!leader || !address)
       throw new PhaseConfigurationError(
-        `no public and WireGuard address recorded for ${leader?.name ?? 'the first controller'}: run create_vms again`,
+        `no WireGuard address recorded for ${leader?.name ?? 'the first controller'}: run prepare_deployment again`,
       );
     const target = this.sshTarget(address);
     const tries = this.config.timeouts.verification_retries;
@@ -147,7 +146,7 @@ export class InstallK0s extends K0rdentPhase {
         try {
           return kubeconfigForHub(result.stdout, {
             name: this.deployment.id,
-            server: `https://${tunnelAddress}:6443`,
+            server: `https://${address}:6443`,
           });
         } catch (error) {
           if (!(error instanceof KubeconfigError)) throw error;

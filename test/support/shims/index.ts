@@ -44,6 +44,8 @@ export interface ShimMachine {
   readonly powerState: string;
   readonly publicIp?: string | undefined;
   readonly privateIp?: string | undefined;
+  /** Whether the NSG lets SSH from the internet reach the public address (absent: it does). */
+  readonly sshFromInternet?: boolean;
 }
 
 export interface ShimCluster {

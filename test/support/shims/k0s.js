@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { checkKnownHost, fail, reachable } from './net.js';
+import { checkKnownHost, fail, sshReachable } from './net.js';
 import { isRunning, machineNamed } from './world.js';
 
 const TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
@@ -77,7 +77,7 @@ function connect(hosts, world) {
   const file = knownHostsFile();
   for (const host of hosts) {
     const where = `${host.address}:${host.port}`;
-    const machine = reachable(host.address, world, host.name);
+    const machine = sshReachable(host.address, world, host.name);
     if (!machine) fail(`level=error msg="[ssh] ${where}: dial tcp ${where}: i/o timeout"`);
     const verdict = file && checkKnownHost(file, host.address, machine, { acceptNew: true, port: host.port });
     if (verdict === 'mismatch') {
