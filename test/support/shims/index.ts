@@ -78,6 +78,11 @@ export interface ShimWorld {
   lostInitiations?: number;
   /** How long `wg-quick up` takes, in virtual milliseconds (default 1100). */
   wgQuickUpMs?: number;
+  /** Nodes whose CNI carries no pod traffic to or from other nodes (pods.js). */
+  cniBroken?: string[];
+  /** Pods by `namespace/name`, as pods.js placed them. */
+  pods?: Record<string, { namespace: string; name: string; node?: string; ip?: string; pending?: string }>;
+  namespaces?: Record<string, boolean>;
 }
 
 export interface Shims {
