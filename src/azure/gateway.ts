@@ -212,6 +212,20 @@ export class AzureGateway {
     return this.read(() => this.network.networkSecurityGroups.get(resourceGroup, name, this.call()));
   }
 
+  /** One rule of an NSG, created or replaced, the others left as they are. */
+  async ensureSecurityRule(resourceGroup: string, nsg: string, rule: SecurityRule): Promise<void> {
+    const { name, ...body } = rule;
+    if (!name) throw new Error('a security rule needs a name');
+    await this.retry(() =>
+      this.network.securityRules.createOrUpdate(resourceGroup, nsg, name, body, this.lro()),
+    );
+  }
+
+  /** Removes one rule of an NSG; a rule (or NSG) already gone is fine. */
+  async deleteSecurityRule(resourceGroup: string, nsg: string, name: string): Promise<void> {
+    await this.deleting(() => this.network.securityRules.delete(resourceGroup, nsg, name, this.lro()));
+  }
+
   /** The VNet with exactly one subnet bound to the NSG (a VNet PUT sets exactly the subnets it lists). */
   async ensureVnet(
     resourceGroup: string,

@@ -41,7 +41,8 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     displayName: 'Set up Azure network',
     needs: ['prepare_deployment'],
     runnerScoped: false,
-    configKeys: ['azure.location', 'network.vnet_prefix', 'network.subnet_prefix'],
+    // ssh.lockdown: whether the NSG it writes has a rule for SSH from the internet.
+    configKeys: ['azure.location', 'network.vnet_prefix', 'network.subnet_prefix', 'ssh.lockdown'],
   },
   {
     name: 'create_vms',
@@ -56,6 +57,8 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
       ...sizing,
       ...topology,
       'ssh.username',
+      // Whether it opens (and closes again) an SSH window while it waits for cloud-init.
+      'ssh.lockdown',
     ],
   },
   {

@@ -35,7 +35,7 @@ describe('the built-in k0rdent catalogue', () => {
       // gives a host a later config adds its keys), sizes, zones or location do not redo keys and
       // cloud-init.
       prepare_deployment: ['network.wireguard_network', 'network.wireguard_port', 'ssh.key_comment'],
-      setup_network: ['azure.location', 'network.vnet_prefix', 'network.subnet_prefix'],
+      setup_network: ['azure.location', 'network.vnet_prefix', 'network.subnet_prefix', 'ssh.lockdown'],
       create_vms: [
         'azure.location',
         'azure.vm_image',
@@ -45,6 +45,7 @@ describe('the built-in k0rdent catalogue', () => {
         'vm_sizing.worker.size',
         ...topology,
         'ssh.username',
+        'ssh.lockdown',
       ],
       setup_vpn: ['network.wireguard_network'],
       connect_vpn: [],

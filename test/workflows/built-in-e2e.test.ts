@@ -107,6 +107,8 @@ test(
 
     // No VM created twice, no key made again.
     expect(world.vmPuts()).toEqual(Object.fromEntries(HOSTS.map((h) => [h, 1])));
+    // SSH locked down (ssh.lockdown's default): no VM answers SSH from the internet.
+    expect(world.arm.machines().filter((m) => m.sshFromInternet)).toEqual([]);
     const final = status(job(second, 'addons'));
     expect(final.deployment_id).toBe(id);
     for (const phase of CORE) expect([phase, final.phases[phase]?.status]).toEqual([phase, 'completed']);

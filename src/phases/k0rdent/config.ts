@@ -165,6 +165,12 @@ const SshSchema = z.strictObject({
     'k0rdent',
   ),
   key_comment: z._default(z.string(), 'k0rdent-azure-key'),
+  /**
+   * No SSH from the internet once the VMs are up: the NSG has no rule for TCP 22, create_vms opens a
+   * window to the VMs it checks while it waits for cloud-init, and everything after reaches the VMs over
+   * WireGuard. `false` keeps the rule setup_network always made (TCP 22 from anywhere).
+   */
+  lockdown: z._default(z.boolean(), true),
 });
 
 const SoftwareSchema = z.strictObject({
@@ -260,7 +266,7 @@ export const K0rdentConfigSchema = z.strictObject({
     controllers: { count: 1, zones: ['1'] },
     workers: { count: 1, zones: ['1'] },
   }),
-  ssh: z._default(SshSchema, { username: 'k0rdent', key_comment: 'k0rdent-azure-key' }),
+  ssh: z._default(SshSchema, { username: 'k0rdent', key_comment: 'k0rdent-azure-key', lockdown: true }),
   software: z._default(SoftwareSchema, {
     k0s: { version: 'v1.33.2+k0s.0' },
     k0rdent: { version: '1.1.1', registry: 'oci://ghcr.io/k0rdent/kcm/charts/kcm', namespace: 'kcm-system' },

@@ -5,7 +5,8 @@
  * so a re-run after an interruption or a VM deleted outside creates only what is missing. Hosts leaving
  * the configuration leave the k0s cluster before their VMs are deleted (k0s-cluster.ts). A VM created
  * again has a new host key: its old known_hosts entries go. Then every VM must answer SSH with
- * cloud-init done: cloud-init runs `wg-quick@wg0` last and reports an error if it failed, and
+ * cloud-init done (at its public address: the only SSH that cannot go through WireGuard, inside a window
+ * the lockdown opens for it, see ssh-access.ts): cloud-init runs `wg-quick@wg0` last and reports an error if it failed, and
  * connect_vpn proves the tunnel itself with a handshake.
  */
 import type { AzureGateway, VmSummary } from '../../azure/gateway.js';
@@ -26,6 +27,7 @@ import { ensureHostMaterial } from './host-material.js';
 import { removeFromCluster, replacedHosts } from './k0s-cluster.js';
 import { topologyProblems } from './k0s-roles.js';
 import { tool } from './phase-errors.js';
+import { SSH_WINDOW_RULE, sshWindowRule } from './ssh-access.js';
 import { plannedHosts, vmResourceNames, type HostPlan } from './topology.js';
 import { checkVmOffer, parseImage } from './vm-offer.js';
 import { ensureTunnel } from './vpn.js';
@@ -99,7 +101,47 @@ export class CreateVms extends K0rdentPhase {
     const states = await this.observe(azure, hosts);
     await this.forgetRecreated(context, states, new Set(created));
     writeFact(context, FACT.vmStates, states);
-    await this.awaitCloudInit(context, hosts, states);
+    await this.withSshWindow(context, azure, states, () => this.awaitCloudInit(context, hosts, states));
+  }
+
+  /**
+   * With `ssh.lockdown`, the one time SSH is open from the internet (ssh-access.ts): to the VMs being
+   * checked, while cloud-init is awaited, and closed however the wait ends. A run killed inside the
+   * window leaves it to the next create_vms, which replaces and closes it, and to setup_network's
+   * validation, which calls it drift.
+   */
+  private async withSshWindow(
+    context: PhaseContext,
+    azure: AzureGateway,
+    states: Readonly<Record<string, VmState>>,
+    wait: () => Promise<void>,
+  ): Promise<void> {
+    const addresses = Object.values(states)
+      .map((state) => state.private_ip)
+      .filter((ip): ip is string => ip !== undefined);
+    if (!this.config.ssh.lockdown || addresses.length === 0) return wait();
+    const { resourceGroup, nsg } = this.deployment.names;
+    const existing = (await azure.getNsg(resourceGroup, nsg))?.securityRules ?? [];
+    await azure.ensureSecurityRule(resourceGroup, nsg, sshWindowRule(existing, addresses));
+    context.output.info(
+      `SSH open to ${addresses.length} VM(s) (rule ${SSH_WINDOW_RULE}) while cloud-init is awaited (ssh.lockdown)`,
+    );
+    let failure: Error | undefined;
+    try {
+      await wait();
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+    }
+    try {
+      await azure.deleteSecurityRule(resourceGroup, nsg, SSH_WINDOW_RULE);
+      context.output.info(`SSH from the internet closed again (rule ${SSH_WINDOW_RULE} removed)`);
+    } catch (error) {
+      const message = `could not remove the SSH window rule ${SSH_WINDOW_RULE} from ${nsg}: ${(error as Error).message}`;
+      // The wait's own failure says more; the next create_vms or setup_network closes the window.
+      if (failure === undefined) throw new TransientPhaseError(`${message}; run again to close it`);
+      context.output.warn(`${message}; the next run closes it`);
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * install_k0s: `k0sctl.yaml` from the recorded hosts, `k0sctl apply` (idempotent), the admin
- * kubeconfig fetched over SSH from the first controller with retries (a sensitive artifact, pointed
+ * kubeconfig fetched over SSH through the tunnel from the first controller with retries (a sensitive artifact, pointed
  * at the API over the tunnel), then every host that runs a kubelet a Ready node — a `controller` runs
- * none and never appears in `kubectl get nodes`. Roles follow k0s-roles.ts; the cluster as applied is
+ * none and never appears in `kubectl get nodes` — and pods on different nodes reaching each other
+ * (pod-network.ts), in `run` and again in `validate`. Roles follow k0s-roles.ts; the cluster as applied is
  * recorded (fact `k0s_cluster`) so that later edits keep what k0s cannot change.
  */
 import { existsSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { keptRoles, placements, runsKubelet, topologyProblems, type K0sPlacement
 import { renderK0sctlConfig } from './k0sctl-config.js';
 import { kubeconfigForHub, KubeconfigError } from './kubeconfig.js';
 import { asPhaseError, tool } from './phase-errors.js';
+import { probePodNetwork, type PodNetworkResult } from './pod-network.js';
 import { plannedHosts } from './topology.js';
 import { ensureTunnel } from './vpn.js';
 
@@ -78,6 +80,9 @@ export class InstallK0s extends K0rdentPhase {
     context.output.info(
       `k0s ${this.config.software.k0s.version} running on ${hosts.length} host(s): ${describe(roles)}`,
     );
+    const network = await this.probeNetwork(context, kubeconfig.path, roles, options);
+    if (!network.ok) throw new TransientPhaseError(network.evidence);
+    context.output.info(network.evidence);
   }
 
   async validate(context: PhaseContext): Promise<ValidationResult> {
@@ -97,9 +102,37 @@ export class InstallK0s extends K0rdentPhase {
         evidence: `the API server did not answer with the kubeconfig: ${(error as Error).message}`,
       };
     }
-    return notReady.length === 0
-      ? { ok: true, evidence: `the API server answers; ${describe(roles)}` }
-      : { ok: false, evidence: notReady.join(', ') };
+    if (notReady.length > 0) return { ok: false, evidence: notReady.join(', ') };
+    let network: PodNetworkResult;
+    try {
+      network = await this.probeNetwork(context, kubeconfig.path, roles, { env, signal: context.signal });
+    } catch (error) {
+      if (error instanceof ToolNotFoundError) throw asPhaseError(error);
+      return {
+        ok: false,
+        evidence: `the pod network probe could not run: ${(error as Error).message}`,
+      };
+    }
+    return network.ok
+      ? { ok: true, evidence: `the API server answers; ${describe(roles)}; ${network.evidence}` }
+      : { ok: false, evidence: network.evidence };
+  }
+
+  /** Pod-to-pod traffic across every node that runs a kubelet (pod-network.ts). */
+  private probeNetwork(
+    context: PhaseContext,
+    kubeconfig: string,
+    roles: ReadonlyMap<string, K0sPlacement>,
+    options: { env: Readonly<Record<string, string | undefined>>; signal: AbortSignal },
+  ): Promise<PodNetworkResult> {
+    const nodes = plannedHosts(this.config)
+      .filter((host) => runsKubelet(roles.get(host.name)?.role ?? 'worker'))
+      .map((host) => host.name);
+    return probePodNetwork(kubeconfig, nodes, {
+      env: options.env,
+      signal: options.signal,
+      onCleanupFailure: (message) => context.output.warn(message),
+    });
   }
 
   async rollback(context: PhaseContext): Promise<void> {
@@ -120,17 +153,16 @@ export class InstallK0s extends K0rdentPhase {
 
   /**
    * The admin kubeconfig from the first controller (k0sctl's leader on a new cluster), read over SSH
-   * at its public address, whose host key create_vms pinned. A refused connection is retried; a host
-   * key that changed is not.
+   * through the tunnel, as k0sctl reaches the hosts: SSH from the internet is closed (ssh.lockdown). A
+   * refused connection is retried; a host key that changed is not.
    */
   private async fetchKubeconfig(context: PhaseContext): Promise<string> {
     const doc = context.state.read();
     const leader = plannedHosts(this.config).find((h) => h.role === 'controller');
-    const address = leader ? readVmStates(doc)[leader.name]?.public_ip : undefined;
-    const tunnelAddress = leader ? readPeers(doc)[leader.name]?.ip : undefined;
-    if (!leader || !address || !tunnelAddress)
+    const address = leader ? readPeers(doc)[leader.name]?.ip : undefined;
+    if (!leader || !address)
       throw new PhaseConfigurationError(
-        `no public and WireGuard address recorded for ${leader?.name ?? 'the first controller'}: run create_vms again`,
+        `no WireGuard address recorded for ${leader?.name ?? 'the first controller'}: run prepare_deployment again`,
       );
     const target = this.sshTarget(address);
     const tries = this.config.timeouts.verification_retries;
@@ -147,7 +179,7 @@ export class InstallK0s extends K0rdentPhase {
         try {
           return kubeconfigForHub(result.stdout, {
             name: this.deployment.id,
-            server: `https://${tunnelAddress}:6443`,
+            server: `https://${address}:6443`,
           });
         } catch (error) {
           if (!(error instanceof KubeconfigError)) throw error;

@@ -1,9 +1,10 @@
 /**
- * setup_network: the resource group, the NSG (WireGuard UDP port and SSH), the VNet with its subnet
- * bound to the NSG, and the Azure SSH public key resource — once Azure has confirmed it can run the
- * configured VMs (vm-offer.ts), so a bad size or image creates nothing. Every PUT is idempotent.
+ * setup_network: the resource group, the NSG (WireGuard UDP port; SSH from the internet only when
+ * `ssh.lockdown` is false, see ssh-access.ts), the VNet with its subnet bound to the NSG, and the Azure
+ * SSH public key resource — once Azure has confirmed it can run the configured VMs (vm-offer.ts), so a
+ * bad size or image creates nothing. Every PUT is idempotent, and the NSG's PUT replaces its rules: a
+ * re-run keeps the lockdown, and removes a window an interrupted create_vms left open.
  */
-import type { SecurityRule } from '@azure/arm-network';
 import { ownershipTags } from '../../azure/tags.js';
 import type { PhaseContext, ValidationResult } from '../phase.js';
 import { PhaseConfigurationError } from '../phase.js';
@@ -11,22 +12,8 @@ import { K0rdentPhase } from './base.js';
 import { readWireguardPort } from './facts.js';
 import { readIfExists } from './files.js';
 import { plannedHosts } from './topology.js';
+import { internetSshRules, securityRules, WIREGUARD_RULE } from './ssh-access.js';
 import { checkVmOffer } from './vm-offer.js';
-
-export function securityRules(wireguardPort: number): SecurityRule[] {
-  const rule = (name: string, protocol: 'Udp' | 'Tcp', port: string, priority: number): SecurityRule => ({
-    name,
-    protocol,
-    sourcePortRange: '*',
-    destinationPortRange: port,
-    sourceAddressPrefix: '*',
-    destinationAddressPrefix: '*',
-    access: 'Allow',
-    priority,
-    direction: 'Inbound',
-  });
-  return [rule('AllowWireGuard', 'Udp', String(wireguardPort), 1000), rule('AllowSSH', 'Tcp', '22', 1010)];
-}
 
 export class SetupNetwork extends K0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
@@ -43,7 +30,13 @@ export class SetupNetwork extends K0rdentPhase {
     await azure.ensureResourceGroup(names.resourceGroup, location, tags);
     context.output.info(`resource group ${names.resourceGroup} in ${location}`);
     const [nsgId] = await Promise.all([
-      azure.ensureNsg(names.resourceGroup, names.nsg, location, securityRules(port), tags),
+      azure.ensureNsg(
+        names.resourceGroup,
+        names.nsg,
+        location,
+        securityRules(port, this.config.ssh.lockdown),
+        tags,
+      ),
       azure.ensureSshKey(names.resourceGroup, names.sshKey, location, publicKey, tags),
     ]);
     await azure.ensureVnet(
@@ -59,7 +52,7 @@ export class SetupNetwork extends K0rdentPhase {
       tags,
     );
     context.output.info(
-      `network ${names.vnet}/${names.subnet}, NSG ${names.nsg} (UDP ${port}, TCP 22), SSH key ${names.sshKey}`,
+      `network ${names.vnet}/${names.subnet}, NSG ${names.nsg} (UDP ${port}${this.config.ssh.lockdown ? '; no SSH from the internet' : ', TCP 22 from anywhere'}), SSH key ${names.sshKey}`,
     );
   }
 
@@ -82,16 +75,23 @@ export class SetupNetwork extends K0rdentPhase {
       problems.push(`subnet ${names.subnet} is not bound to ${names.nsg}`);
     const port = String(this.port(context));
     if (!nsg) problems.push(`NSG ${names.nsg} missing`);
-    else if (
-      !nsg.securityRules?.some((r) => r.name === 'AllowWireGuard' && r.destinationPortRange === port)
-    ) {
-      problems.push(`NSG ${names.nsg} does not allow WireGuard on UDP ${port}`);
+    else {
+      const rules = nsg.securityRules ?? [];
+      if (!rules.some((r) => r.name === WIREGUARD_RULE && r.destinationPortRange === port))
+        problems.push(`NSG ${names.nsg} does not allow WireGuard on UDP ${port}`);
+      // Locked down, an open SSH rule is drift (added outside, or a window an interrupted create_vms
+      // left); not locked down, the NSG is not asked about SSH, as before the lockdown existed.
+      const open = this.config.ssh.lockdown ? internetSshRules(rules) : [];
+      if (open.length > 0)
+        problems.push(
+          `NSG ${names.nsg} lets the internet reach SSH (rule ${open.join(', ')}) although ssh.lockdown is true`,
+        );
     }
     if (!key) problems.push(`SSH key ${names.sshKey} missing`);
     return problems.length === 0
       ? {
           ok: true,
-          evidence: `resource group, VNet with subnet, NSG with WireGuard rule (UDP ${port}) and SSH key exist`,
+          evidence: `resource group, VNet with subnet, NSG with WireGuard rule (UDP ${port})${this.config.ssh.lockdown ? ' and no SSH from the internet' : ''} and SSH key exist`,
         }
       : { ok: false, evidence: problems.join('; ') };
   }

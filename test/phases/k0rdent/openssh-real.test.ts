@@ -57,11 +57,17 @@ let tools: string;
 
 const knownHosts = () => join(h.stateDir, 'ssh', 'known_hosts');
 const hostKeyLine = () => readFileSync(join(vm.root, 'etc', 'ssh_host_ed25519_key.pub'), 'utf8').split(' ');
+/**
+ * The WireGuard network on loopback: the controller's WireGuard address is 127.0.0.11, where the
+ * same sshd listens, so SSH through the "tunnel" (the kubeconfig fetch) reaches a real server too.
+ */
+const TUNNEL_ADDRESS = '127.0.0.11';
+const LOOPBACK_TUNNEL = { network: { wireguard_port: 51820, wireguard_network: '127.0.0.0/24' } };
 const run = (overrides: Record<string, unknown> = {}, until?: string) =>
-  h.run({ topology: ONE_VM, overrides, ...(until ? { until } : {}) });
+  h.run({ topology: ONE_VM, overrides: { ...LOOPBACK_TUNNEL, ...overrides }, ...(until ? { until } : {}) });
 
 beforeAll(async () => {
-  vm = await startVmSshd({ user: 'k0rdent', authorizedKey: '' });
+  vm = await startVmSshd({ user: 'k0rdent', authorizedKey: '', alsoListen: [TUNNEL_ADDRESS] });
   tools = mkdtempSync(join(tmpdir(), 'k0rdent-ssh-tools-'));
   symlinkSync(which('ssh') ?? 'ssh', join(tools, 'ssh'));
   h = await startHarness({
@@ -113,7 +119,7 @@ test('install_k0s reads the admin kubeconfig on the VM and points it at the API 
     'current-context': string;
   };
   expect(kubeconfig.clusters).toEqual([
-    { name: DEPLOYMENT_ID, cluster: expect.objectContaining({ server: 'https://192.168.100.11:6443' }) },
+    { name: DEPLOYMENT_ID, cluster: expect.objectContaining({ server: `https://${TUNNEL_ADDRESS}:6443` }) },
   ]);
   expect(kubeconfig['current-context']).toBe(DEPLOYMENT_ID);
   expect(kubeconfig.contexts[0]?.context).toMatchObject({ cluster: DEPLOYMENT_ID, user: 'admin' });
@@ -203,7 +209,7 @@ test('a server that is down: create_vms spends its budget, install_k0s its tries
   const fetched = await run();
   expect(fetched.failed?.phase).toBe('install_k0s');
   expect(fetched.failed?.error.message).toBe(
-    `fetching the kubeconfig from k0s-controller (127.0.0.1) failed 3 time(s): ssh to 127.0.0.1:${vm.port}: ssh: connect to host 127.0.0.1 port ${vm.port}: Connection refused`,
+    `fetching the kubeconfig from k0s-controller (${TUNNEL_ADDRESS}) failed 3 time(s): ssh to ${TUNNEL_ADDRESS}:${vm.port}: ssh: connect to host ${TUNNEL_ADDRESS} port ${vm.port}: Connection refused`,
   );
   expect(h.warnings.filter((w) => w.includes('fetching the kubeconfig'))).toHaveLength(2);
 }, 60_000);

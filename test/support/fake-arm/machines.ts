@@ -6,6 +6,7 @@
 import { provisioningStateOf } from './behaviour.js';
 import { objectAt, objectsAt, stringAt } from './json.js';
 import { NETWORK_INTERFACE, PUBLIC_IP_ADDRESS, VIRTUAL_MACHINE } from './network-common.js';
+import { allowsFromInternet } from './security-group.js';
 import type { PowerState, ResourceStore } from './store.js';
 
 export interface MachineSnapshot {
@@ -16,6 +17,11 @@ export interface MachineSnapshot {
   readonly powerState: PowerState;
   readonly privateIp: string | undefined;
   readonly publicIp: string | undefined;
+  /**
+   * Whether SSH (TCP 22) at the public address gets through from the internet: every NSG on the way
+   * (the subnet's, the NIC's) allows it, and with none a Standard public IP lets nothing in.
+   */
+  readonly sshFromInternet: boolean;
 }
 
 export function machines(store: ResourceStore): MachineSnapshot[] {
@@ -25,6 +31,7 @@ export function machines(store: ResourceStore): MachineSnapshot[] {
     const settled = state === 'Succeeded' || state === 'Failed';
     let privateIp: string | undefined;
     let publicIp: string | undefined;
+    let sshFromInternet = false;
     for (const reference of objectsAt(objectAt(properties, 'networkProfile'), 'networkInterfaces')) {
       const nic = store.get(stringAt(reference, 'id') ?? '');
       if (nic?.type.toLowerCase() !== NETWORK_INTERFACE.toLowerCase()) continue;
@@ -32,8 +39,18 @@ export function machines(store: ResourceStore): MachineSnapshot[] {
       const ipProperties = objectAt(configuration, 'properties');
       privateIp ??= stringAt(ipProperties, 'privateIPAddress');
       const ip = store.get(stringAt(objectAt(ipProperties, 'publicIPAddress'), 'id') ?? '');
-      if (ip?.type.toLowerCase() === PUBLIC_IP_ADDRESS.toLowerCase())
-        publicIp ??= stringAt(objectAt(ip.body, 'properties'), 'ipAddress');
+      if (ip?.type.toLowerCase() !== PUBLIC_IP_ADDRESS.toLowerCase() || publicIp !== undefined) continue;
+      publicIp = stringAt(objectAt(ip.body, 'properties'), 'ipAddress');
+      const subnet = store.get(stringAt(objectAt(ipProperties, 'subnet'), 'id') ?? '');
+      const nsgIds = [subnet?.body, nic.body]
+        .map((body) => stringAt(objectAt(objectAt(body, 'properties'), 'networkSecurityGroup'), 'id'))
+        .filter((id): id is string => id !== undefined && store.get(id) !== undefined);
+      const standard = stringAt(objectAt(ip.body, 'sku'), 'name')?.toLowerCase() !== 'basic';
+      sshFromInternet =
+        privateIp !== undefined &&
+        (nsgIds.length === 0
+          ? !standard
+          : nsgIds.every((id) => allowsFromInternet(store, id, privateIp ?? '', 'Tcp', 22)));
     }
     return {
       name: vm.name,
@@ -43,6 +60,7 @@ export function machines(store: ResourceStore): MachineSnapshot[] {
       powerState: store.powerState(vm.id) ?? (settled ? 'running' : 'starting'),
       privateIp,
       publicIp,
+      sshFromInternet,
     };
   });
 }

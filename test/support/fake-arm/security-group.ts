@@ -7,8 +7,10 @@ import {
   type TypeBehaviour,
 } from './behaviour.js';
 import { badRequest } from './errors.js';
-import { copy, numberAt, objectAt, objectsAt, stringAt, type JsonObject } from './json.js';
+import { cidrContains, parseCidr, parseIpv4 } from './ipv4.js';
+import { copy, numberAt, objectAt, objectsAt, stringAt, stringsAt, type JsonObject } from './json.js';
 import { NETWORK_SECURITY_GROUP, SECURITY_RULE, etag, removedChildren } from './network-common.js';
+import type { ResourceStore } from './store.js';
 
 const PROTOCOLS = new Set(['tcp', 'udp', 'icmp', 'esp', 'ah', '*']);
 
@@ -50,6 +52,30 @@ function securityRuleBody(
       `Security rule ${name} has invalid protocol ${String(protocol)}.`,
     );
   }
+  // ARM wants each end of a rule named: an address (or list, or application security groups) and a
+  // port (or list), never both the single and the list form.
+  for (const [what, single, list, groups] of [
+    ['source address', 'sourceAddressPrefix', 'sourceAddressPrefixes', 'sourceApplicationSecurityGroups'],
+    [
+      'destination address',
+      'destinationAddressPrefix',
+      'destinationAddressPrefixes',
+      'destinationApplicationSecurityGroups',
+    ],
+    ['source port', 'sourcePortRange', 'sourcePortRanges', undefined],
+    ['destination port', 'destinationPortRange', 'destinationPortRanges', undefined],
+  ] as const) {
+    const one = stringAt(properties, single);
+    const many = stringsAt(properties, list);
+    const asgs = groups === undefined ? [] : objectsAt(properties, groups);
+    if (one !== undefined && one !== '' && many.length > 0)
+      throw badRequest(
+        'SecurityRuleParameterContainsUnsupportedValue',
+        `Security rule ${name} has both ${single} and ${list}; give one.`,
+      );
+    if ((one === undefined || one === '') && many.length === 0 && asgs.length === 0)
+      throw badRequest('SecurityRuleInvalidParameter', `Security rule ${name} has no ${what}.`);
+  }
   const clash = siblings.find((sibling) => {
     const other = objectAt(sibling, 'properties');
     return numberAt(other, 'priority') === priority && stringAt(other, 'direction') === direction;
@@ -63,14 +89,91 @@ function securityRuleBody(
   return body;
 }
 
-const DEFAULT_RULES: readonly [string, string, number, string][] = [
-  ['AllowVnetInBound', 'Inbound', 65000, 'Allow'],
-  ['AllowAzureLoadBalancerInBound', 'Inbound', 65001, 'Allow'],
-  ['DenyAllInBound', 'Inbound', 65500, 'Deny'],
-  ['AllowVnetOutBound', 'Outbound', 65000, 'Allow'],
-  ['AllowInternetOutBound', 'Outbound', 65001, 'Allow'],
-  ['DenyAllOutBound', 'Outbound', 65500, 'Deny'],
+/** Azure's default rules: name, direction, priority, access, source, destination. */
+const DEFAULT_RULES: readonly [string, string, number, string, string, string][] = [
+  ['AllowVnetInBound', 'Inbound', 65000, 'Allow', 'VirtualNetwork', 'VirtualNetwork'],
+  ['AllowAzureLoadBalancerInBound', 'Inbound', 65001, 'Allow', 'AzureLoadBalancer', '*'],
+  ['DenyAllInBound', 'Inbound', 65500, 'Deny', '*', '*'],
+  ['AllowVnetOutBound', 'Outbound', 65000, 'Allow', 'VirtualNetwork', 'VirtualNetwork'],
+  ['AllowInternetOutBound', 'Outbound', 65001, 'Allow', '*', 'Internet'],
+  ['DenyAllOutBound', 'Outbound', 65500, 'Deny', '*', '*'],
 ];
+
+function defaultRule(
+  nsgId: string,
+  [name, direction, priority, access, source, destination]: (typeof DEFAULT_RULES)[number],
+): JsonObject {
+  return {
+    id: `${nsgId}/defaultSecurityRules/${name}`,
+    name,
+    type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules',
+    properties: {
+      protocol: '*',
+      sourcePortRange: '*',
+      destinationPortRange: '*',
+      sourceAddressPrefix: source,
+      destinationAddressPrefix: destination,
+      access,
+      priority,
+      direction,
+      provisioningState: 'Succeeded',
+    },
+  };
+}
+
+/** Whether an address prefix or service tag of a rule covers `address` (a VM's private address). */
+function coversPrivate(prefix: string, address: string): boolean {
+  if (prefix === '*' || prefix.toLowerCase() === 'virtualnetwork') return true;
+  if (parseIpv4(prefix) !== undefined) return prefix === address;
+  if (!/^[\d.]+\/\d+$/.test(prefix)) return false;
+  return cidrContains(parseCidr(prefix), parseCidr(`${address}/32`));
+}
+
+/** Whether a source prefix or tag takes in any host on the internet (the runner, whose address is unknown). */
+function coversInternet(prefix: string): boolean {
+  return ['*', 'internet', '0.0.0.0/0'].includes(prefix.toLowerCase());
+}
+
+function coversPort(range: string, port: number): boolean {
+  if (range === '*') return true;
+  const [low, high] = range.split('-').map(Number);
+  return low !== undefined && port >= low && port <= (high ?? low);
+}
+
+/**
+ * Whether the NSG lets a connection from the internet reach `privateAddress` on `protocol`/`port`: its
+ * inbound rules and Azure's defaults in priority order, the first that matches decides (Azure checks
+ * inbound traffic against the VM's private address, after the public IP is translated).
+ */
+export function allowsFromInternet(
+  store: ResourceStore,
+  nsgId: string,
+  privateAddress: string,
+  protocol: 'Tcp' | 'Udp',
+  port: number,
+): boolean {
+  const rules = [
+    ...store.children(nsgId, SECURITY_RULE).map((rule) => rule.body),
+    ...DEFAULT_RULES.map((rule) => defaultRule(nsgId, rule)),
+  ]
+    .map((rule) => objectAt(rule, 'properties'))
+    .filter((p) => stringAt(p, 'direction') === 'Inbound')
+    .sort((a, b) => (numberAt(a, 'priority') ?? 0) - (numberAt(b, 'priority') ?? 0));
+  const all = (p: JsonObject | undefined, single: string, list: string) =>
+    [stringAt(p, single), ...stringsAt(p, list)].filter((v): v is string => v !== undefined && v !== '');
+  const match = rules.find((p) => {
+    const ruleProtocol = (stringAt(p, 'protocol') ?? '').toLowerCase();
+    return (
+      (ruleProtocol === '*' || ruleProtocol === protocol.toLowerCase()) &&
+      all(p, 'sourceAddressPrefix', 'sourceAddressPrefixes').some(coversInternet) &&
+      all(p, 'destinationAddressPrefix', 'destinationAddressPrefixes').some((d) =>
+        coversPrivate(d, privateAddress),
+      ) &&
+      all(p, 'destinationPortRange', 'destinationPortRanges').some((r) => coversPort(r, port))
+    );
+  });
+  return stringAt(match, 'access') === 'Allow';
+}
 
 export const networkSecurityGroupBehaviour: TypeBehaviour = {
   type: NETWORK_SECURITY_GROUP,
@@ -109,22 +212,7 @@ export const networkSecurityGroupBehaviour: TypeBehaviour = {
     const body = copy(resource.body);
     const properties = propertiesOf(body);
     properties.securityRules = store.children(resource.id, SECURITY_RULE).map((rule) => copy(rule.body));
-    properties.defaultSecurityRules = DEFAULT_RULES.map(([name, direction, priority, access]) => ({
-      id: `${resource.id}/defaultSecurityRules/${name}`,
-      name,
-      type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules',
-      properties: {
-        protocol: '*',
-        sourcePortRange: '*',
-        destinationPortRange: '*',
-        sourceAddressPrefix: '*',
-        destinationAddressPrefix: '*',
-        access,
-        priority,
-        direction,
-        provisioningState: 'Succeeded',
-      },
-    }));
+    properties.defaultSecurityRules = DEFAULT_RULES.map((rule) => defaultRule(resource.id, rule));
     return body;
   },
 };

@@ -44,6 +44,8 @@ export interface ShimMachine {
   readonly powerState: string;
   readonly publicIp?: string | undefined;
   readonly privateIp?: string | undefined;
+  /** Whether the NSG lets SSH from the internet reach the public address (absent: it does). */
+  readonly sshFromInternet?: boolean;
 }
 
 export interface ShimCluster {
@@ -76,6 +78,11 @@ export interface ShimWorld {
   lostInitiations?: number;
   /** How long `wg-quick up` takes, in virtual milliseconds (default 1100). */
   wgQuickUpMs?: number;
+  /** Nodes whose CNI carries no pod traffic to or from other nodes (pods.js). */
+  cniBroken?: string[];
+  /** Pods by `namespace/name`, as pods.js placed them. */
+  pods?: Record<string, { namespace: string; name: string; node?: string; ip?: string; pending?: string }>;
+  namespaces?: Record<string, boolean>;
 }
 
 export interface Shims {

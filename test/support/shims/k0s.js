@@ -13,11 +13,13 @@
 // - etcd needs a quorum of its members alive, else the API server and `k0s etcd` fail;
 //   `k0s etcd leave --peer-address` of an address that is no member fails "peer not found";
 // - k0rdent's pods need a schedulable Ready node; its objects carry finalizers that only the running kcm
-//   controller removes, so they must go before the chart (docs: Uninstall k0rdent).
+//   controller removes, so they must go before the chart (docs: Uninstall k0rdent);
+// - pods, their scheduling and the pod network between nodes: pods.js.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { checkKnownHost, fail, reachable } from './net.js';
+import { checkKnownHost, fail, sshReachable } from './net.js';
+import { podCommand } from './pods.js';
 import { isRunning, machineNamed } from './world.js';
 
 const TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
@@ -77,7 +79,7 @@ function connect(hosts, world) {
   const file = knownHostsFile();
   for (const host of hosts) {
     const where = `${host.address}:${host.port}`;
-    const machine = reachable(host.address, world, host.name);
+    const machine = sshReachable(host.address, world, host.name);
     if (!machine) fail(`level=error msg="[ssh] ${where}: dial tcp ${where}: i/o timeout"`);
     const verdict = file && checkKnownHost(file, host.address, machine, { acceptNew: true, port: host.port });
     if (verdict === 'mismatch') {
@@ -321,6 +323,7 @@ export function helm(args, world, save) {
 export function kubectl(args, world, save) {
   const unavailable = apiAvailable(world);
   if (unavailable) fail(unavailable);
+  if (podCommand(args, world, save)) return;
   const verb = args.find((a) => ['get', 'wait', 'delete'].includes(a));
   if (verb === 'wait') return;
   if (verb === 'delete') return kubectlDelete(args, world, save);

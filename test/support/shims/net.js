@@ -1,4 +1,5 @@
-// ssh, wg-quick, wg and ping as the real ones behave towards machines that may be stopped or re-created:
+// ssh, wg-quick, wg and ping as the real ones behave towards machines that may be stopped or re-created
+// or behind an NSG that drops SSH from the internet:
 // OpenSSH's known_hosts check (accept-new adds a key it has not seen, and a changed key fails with
 // "REMOTE HOST IDENTIFICATION HAS CHANGED"), no answer from a deallocated VM, and WireGuard's handshake
 // timing (a handshake while `wg-quick up` runs, a retry every 5 s after a lost initiation, a new
@@ -59,6 +60,16 @@ export function reachable(address, world, host) {
   return tunnelPeerFor(address, world) ? machine : undefined;
 }
 
+/**
+ * `reachable`, for SSH: at a public address the network security group decides too (the fake ARM
+ * server's `sshFromInternet`; a rule that drops the packet looks like a dead host, a timeout).
+ */
+export function sshReachable(address, world, host) {
+  const machine = reachable(address, world, host);
+  if (machine && machine.publicIp === address && machine.sshFromInternet === false) return undefined;
+  return machine;
+}
+
 function sshOptions(args) {
   const options = {};
   let index = 0;
@@ -79,7 +90,7 @@ export function ssh(args, world, remote) {
   const { options, target, command } = sshOptions(args);
   const address = target.split('@').pop();
   const port = Number(options.port ?? 22);
-  const machine = reachable(address, world);
+  const machine = sshReachable(address, world);
   if (!machine) fail(`ssh: connect to host ${address} port ${port}: Connection timed out`, 255);
   const file = options.userknownhostsfile ?? join(process.env.HOME ?? '/nonexistent', '.ssh', 'known_hosts');
   const strict = (options.stricthostkeychecking ?? 'ask').toLowerCase();
