@@ -1,5 +1,5 @@
 // Jest's test sequencer under mutation testing only (stryker.config.js): each mutant loads only the
-// test files that hold a test covering it.
+// test files that hold a test covering it, those likeliest to kill it first.
 //
 // Stryker runs each mutant with `--findRelatedTests <mutated file>` and `--testNamePattern` naming
 // the tests that covered the mutant in its first run. Jest then still loads every related test file
@@ -46,14 +46,27 @@ export default class MutantTestSequencer extends TestSequencer {
   sort(tests) {
     const pattern = this.#globalConfig.testNamePattern;
     const names = pattern ? loadTestNames(this.#globalConfig.rootDir) : undefined;
-    if (!pattern || !names) return super.sort(tests);
+    if (!pattern || !names) return this.#killersFirst(tests);
     // Jest matches the pattern the same way: case-insensitive, against the full name.
     const matches = new RegExp(pattern, 'i');
     const covering = tests.filter((test) => {
       const inFile = names.get(test.path);
       return inFile === undefined || inFile.some((name) => matches.test(name));
     });
-    return super.sort(covering.length > 0 ? covering : tests);
+    return this.#killersFirst(covering.length > 0 ? covering : tests);
+  }
+
+  /**
+   * Jest runs the slowest files first, to keep its workers busy. Here one runner stops at the
+   * first failure (stryker-bail-runner.js), so first the files that failed last time (they killed
+   * the previous mutant, most likely one next to this one), then the quickest.
+   */
+  #killersFirst(tests) {
+    const key = (test) => [this.hasFailed(test) ? 0 : 1, this.time(test) ?? Number.MAX_SAFE_INTEGER];
+    return tests
+      .map((test) => ({ test, key: key(test) }))
+      .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1])
+      .map(({ test }) => test);
   }
 
   cacheResults(tests, results) {
