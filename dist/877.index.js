@@ -2717,6 +2717,16 @@ class Layout {
     kubeconfig() {
         return { name: 'kubeconfig', path: (0,external_node_path_.join)(this.workDir, 'secrets', 'kubeconfig') };
     }
+    /**
+     * The client secret of the service principal child clusters use (setup_azure_children writes it;
+     * install_azure_csi and the KOF phases read it). Never stored anywhere else in plaintext.
+     */
+    azureChildrenClientSecret() {
+        return {
+            name: 'azure_children_client_secret',
+            path: (0,external_node_path_.join)(this.workDir, 'secrets', 'azure', 'children-client-secret'),
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/phases/k0rdent/parts.ts

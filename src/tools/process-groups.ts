@@ -40,17 +40,21 @@ export function trackGroup(pgid: number): void {
   notify();
 }
 
+/**
+ * Listeners are not told: a group that ended may stay in what they recorded until the next group
+ * starts, which is harmless (a takeover checks each group's leader start time before it signals,
+ * see groupAlive) and saves a lock write per command.
+ */
 export function untrackGroup(pgid: number): void {
   if (!live.delete(pgid)) return;
   watchdog()?.write(`-${pgid}\n`);
-  notify();
 }
 
 export function liveGroups(): readonly ProcessGroup[] {
   return [...live.values()];
 }
 
-/** Called with the live groups whenever they change; returns the function that stops it. */
+/** Called with the live groups whenever one starts; returns the function that stops it. */
 export function onGroupsChanged(listener: (groups: readonly ProcessGroup[]) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
