@@ -32,9 +32,14 @@ export default {
       testMatch: tests.map((glob) => `<rootDir>/${glob}`),
       // These tests run no bundle, so the global setup that builds one is not needed.
       globalSetup: null,
+      // Loads only the test files holding a test that covers the mutant (see the file).
+      testSequencer: '<rootDir>/scripts/stryker-test-sequencer.js',
+      // Stops at the first test file with a failing test: one kills the mutant (see the file).
+      runner: '<rootDir>/scripts/stryker-bail-runner.js',
     },
     enableFindRelatedTests: true,
   },
+  concurrency: 2,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   reporters: ['clear-text', 'progress', 'html', 'json'],

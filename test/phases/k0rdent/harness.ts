@@ -7,15 +7,15 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AzureGateway } from '../../../src/azure/gateway.js';
+import { fastRollback, type FastRollbackResult } from '../../../src/engine/fast-rollback.js';
 import { silentReporter, type Reporter } from '../../../src/engine/reporter.js';
 import { rollbackDeployment, type RollbackSummary } from '../../../src/engine/rollback.js';
-import { runDeployment, phaseContext, type RunSummary } from '../../../src/engine/run.js';
+import { runDeployment, type RunSummary } from '../../../src/engine/run.js';
 import { Session } from '../../../src/engine/session.js';
 import type { Deployment } from '../../../src/phases/phase.js';
 import { validateConfig } from '../../../src/phases/k0rdent/config.js';
 import { buildK0rdentDeployment } from '../../../src/phases/k0rdent/deployment.js';
 import type { K0rdentRuntime } from '../../../src/phases/k0rdent/runtime.js';
-import { fastDestroy, type FastDestroyResult } from '../../../src/phases/k0rdent/teardown.js';
 import type { StateDocument } from '../../../src/state/schema.js';
 import { LocalStateStore } from '../../../src/stores/local-store.js';
 import { startFakeArm, type FakeArm } from '../../support/fake-arm/index.js';
@@ -52,7 +52,7 @@ export interface Harness {
     to: string,
     options?: { destroy?: boolean; force?: boolean; topology?: Topology },
   ): Promise<RollbackSummary>;
-  fast(to: 'prepare_deployment' | 'setup_network'): Promise<FastDestroyResult>;
+  fast(to: 'prepare_deployment' | 'setup_network'): Promise<FastRollbackResult>;
   state(): Promise<StateDocument>;
   vmPuts(): Map<string, number[]>;
   stop(): Promise<void>;
@@ -188,14 +188,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     fast: (to) => {
       const d = deployment();
-      return withSession(d, (session) => {
-        const phase = d.phases.find((p) => p.name === 'setup_network');
-        if (!phase) throw new Error('no setup_network');
-        return fastDestroy(d, phaseContext(session, d, phase, reporter, new AbortController().signal), {
-          to,
-          commit: () => session.commit(),
-        });
-      });
+      // The orchestration `rollback --fast` and the rollback action's `fast: true` run.
+      return withSession(d, (session) =>
+        fastRollback(session, d, reporter, { to, signal: new AbortController().signal }),
+      );
     },
     state: async () => {
       const loaded = await store.load();
