@@ -81,6 +81,8 @@ export interface HarnessOptions {
   readonly time?: 'short' | 'virtual';
   /** The longest real sleep (default 5 ms): a real peer polled in a loop may want a gentler pace. */
   readonly maxSleepMs?: number;
+  /** More environment for the phases (e.g. a supplied client secret). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -101,7 +103,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   process.chdir(dir);
   const warnings: string[] = [];
   const infos: string[] = [];
-  const env = { ...shims.env, PATH: [...(options.path ?? []), shims.binDir].join(delimiter), HOME: dir };
+  const env = {
+    ...shims.env,
+    ...options.env,
+    PATH: [...(options.path ?? []), shims.binDir].join(delimiter),
+    HOME: dir,
+  };
   const time = options.time ?? 'virtual';
   const clock = {
     now: () => (time === 'virtual' ? shims.clock.now() : Date.now()),
