@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FACT, readAzureChildren } from '../../../src/phases/k0rdent/facts.js';
-import { DEPLOYMENT_ID, startHarness, type Harness, type Topology } from './harness.js';
+import { DEPLOYMENT_ID, RG, startHarness, type Harness, type Topology } from './harness.js';
 
 const SMALL: Topology = { controllers: 1, workers: 1 };
 const CHILDREN_ON = { azure_children: { enabled: true } };
@@ -65,6 +65,15 @@ describe('a principal created through Microsoft Graph', () => {
     expect(everythingWritten(doc)).not.toContain(secret);
     expect([...h.infos, ...h.warnings].join('\n')).not.toContain(secret);
     expect(doc.facts[FACT.azureChildren]).toBeDefined();
+
+    // The cluster is gone (its resource group deleted outside): the uninstall cannot reach the objects,
+    // and still deletes the role assignment and the application (the bash project leaked them here).
+    h.arm.faults.deleteResourceGroupOutside(RG);
+    const uninstall = await h.rollback('prepare_deployment', { topology: SMALL, force: true });
+    expect(uninstall.steps.find((s) => s.phase === 'setup_azure_children')?.result).toBe('undone');
+    expect(h.infos.join('\n')).toContain('the cluster is gone: its child-cluster objects went with it');
+    expect(apps()).toEqual([]);
+    expect(h.arm.roleAssignments()).toEqual([]);
   });
 });
 
