@@ -3211,6 +3211,7 @@ class SetupAzureChildren extends K0rdentPhase {
         const principal = settings.client_id === undefined
             ? await this.createdPrincipal(context, graph, { subscriptionId, tenantId })
             : await this.suppliedPrincipal(context, graph, settings.client_id, { subscriptionId, tenantId });
+        const previous = (0,facts/* readAzureChildren */.$m)(context.state.read());
         const role = settings.role ?? (principal.created ? DEFAULT_ROLE : undefined);
         let assignment;
         if (role !== undefined) {
@@ -3221,6 +3222,12 @@ class SetupAzureChildren extends K0rdentPhase {
             context.output.info(assignment.outcome === 'created'
                 ? `role ${role} assigned to ${principal.clientId} on ${scope}`
                 : `role ${role} was already assigned to ${principal.clientId} on ${scope} (not by this deployment: kept on undo)`);
+        }
+        // A grant this deployment made earlier for another principal, role or scope is not wanted any more.
+        if (previous?.role_assignment_id !== undefined && previous.role_assignment_id !== assignment?.id) {
+            const assignments = await this.runtime.roleAssignments(context.signal);
+            await assignments.delete(previous.role_assignment_id);
+            context.output.info(`deleted the earlier role assignment ${previous.role_assignment_id}`);
         }
         this.record(context, {
             subscription_id: subscriptionId,
@@ -3379,7 +3386,11 @@ class SetupAzureChildren extends K0rdentPhase {
             application_object_id: created.id,
         };
         // Recorded before anything else exists: from here on, undo knows what to delete.
-        this.record(context, { ...(recorded?.client_id === created.appId ? recorded : {}), ...base });
+        this.record(context, {
+            ...(recorded?.client_id === created.appId ? recorded : {}),
+            ...keptGrant(fact),
+            ...base,
+        });
         const principal = (await graph.servicePrincipal(created.appId)) ??
             (await this.graphCall(() => graph.createServicePrincipal(created.appId)));
         this.record(context, {
@@ -3425,6 +3436,7 @@ class SetupAzureChildren extends K0rdentPhase {
             tenant_id: account.tenantId,
             client_id: clientId,
             created_by_deployment: false,
+            ...keptGrant(previous),
             ...(principal ? { principal_object_id: principal.id } : {}),
         });
         if ((await this.storedSecret()) !== secret)
@@ -3595,6 +3607,10 @@ async function capzProblem(kubeconfig, options) {
             (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'));
     });
     return ready ? '' : `CAPZ pod(s) ${capz.map((p) => p.metadata?.name ?? '').join(', ')} not Ready`;
+}
+/** A role assignment made earlier stays recorded until the run replaces or deletes it. */
+function keptGrant(fact) {
+    return fact?.role_assignment_id === undefined ? {} : { role_assignment_id: fact.role_assignment_id };
 }
 function explainAuthorization(error, scope) {
     if (error instanceof RestCallError && (error.statusCode === 403 || error.code === 'AuthorizationFailed')) {
@@ -4293,7 +4309,9 @@ class RoleAssignments {
             }
             catch (error) {
                 if (error instanceof RestCallError && error.code === 'RoleAssignmentExists') {
-                    return { id, outcome: 'existing' };
+                    // Ours when it stands under the name this grant derives (a PUT repeated after a lost answer).
+                    const ours = await this.get(id);
+                    return { id, outcome: ours?.principalId === grant.principalId ? 'created' : 'existing' };
                 }
                 const replicating = error instanceof RestCallError && error.code === 'PrincipalNotFound';
                 if (!replicating || attempt >= retryPrincipal.attempts)
@@ -4770,6 +4788,7 @@ var state_document = __webpack_require__(52120);
 
 
 
+
 const FAST_TARGETS = ['prepare_deployment', 'setup_network'];
 async function fastDestroy(deployment, context, options) {
     const parts = partsOf(deployment);
@@ -4786,6 +4805,12 @@ async function fastDestroy(deployment, context, options) {
     }
     catch (error) {
         warn(`taking the tunnel down failed: ${error.message}`);
+    }
+    // The child clusters' service principal lives outside the group (in Entra ID, with a role on the
+    // subscription): released first, so a failure stops here with the state still naming it.
+    const before = context.state.read();
+    if ((0,facts/* readAzureChildren */.$m)(before) !== undefined || (0,state_document/* mayHaveBuilt */.cn)(before.phases.setup_azure_children)) {
+        await releaseChildrenPrincipal(parts, context);
     }
     const azure = await parts.runtime.azure(context.signal);
     const resourceGroup = await azure.deleteResourceGroup(rg);
