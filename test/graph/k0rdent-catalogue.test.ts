@@ -60,7 +60,16 @@ describe('the built-in k0rdent catalogue', () => {
         'software.k0rdent.registry',
         'software.k0rdent.namespace',
       ],
-      setup_azure_children: ['azure.location'],
+      // Who the principal is, where its role applies, where its objects go; not the secret (validate checks it).
+      setup_azure_children: [
+        'azure_children.client_id',
+        'azure_children.client_secret_env',
+        'azure_children.tenant_id',
+        'azure_children.role',
+        'azure_children.scope',
+        'azure.subscription_id',
+        'software.k0rdent.namespace',
+      ],
       install_azure_csi: [],
       install_kof_mothership: ['kof.version', 'kof.istio', 'kof.mothership'],
       install_kof_regional: ['kof.regional'],

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AzureGateway } from '../../../src/azure/gateway.js';
+import { GRAPH_ENDPOINT, GraphClient } from '../../../src/azure/graph.js';
+import { RoleAssignments } from '../../../src/azure/role-assignments.js';
 import { fastRollback, type FastRollbackResult } from '../../../src/engine/fast-rollback.js';
 import { silentReporter, type Reporter } from '../../../src/engine/reporter.js';
 import { rollbackDeployment, type RollbackSummary } from '../../../src/engine/rollback.js';
@@ -79,6 +81,8 @@ export interface HarnessOptions {
   readonly time?: 'short' | 'virtual';
   /** The longest real sleep (default 5 ms): a real peer polled in a loop may want a gentler pace. */
   readonly maxSleepMs?: number;
+  /** More environment for the phases (e.g. a supplied client secret). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -99,7 +103,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   process.chdir(dir);
   const warnings: string[] = [];
   const infos: string[] = [];
-  const env = { ...shims.env, PATH: [...(options.path ?? []), shims.binDir].join(delimiter), HOME: dir };
+  const env = {
+    ...shims.env,
+    ...options.env,
+    PATH: [...(options.path ?? []), shims.binDir].join(delimiter),
+    HOME: dir,
+  };
   const time = options.time ?? 'virtual';
   const clock = {
     now: () => (time === 'virtual' ? shims.clock.now() : Date.now()),
@@ -121,6 +130,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         retryDelayMs: 5,
         signal,
       }),
+    graph: (signal) =>
+      GraphClient.create({
+        credential: arm.credential,
+        endpoint: arm.graph.endpoint,
+        audience: GRAPH_ENDPOINT,
+        clientOptions: { ...arm.clientOptions },
+        signal,
+      }),
+    roleAssignments: (signal) =>
+      RoleAssignments.create({
+        credential: arm.credential,
+        endpoint: arm.endpoint,
+        clientOptions: { ...arm.clientOptions },
+        signal,
+      }),
+    tenantId: arm.directory.tenantId,
     toolEnv: () => Promise.resolve(env),
     sleep: clock.sleep,
     now: clock.now,

@@ -72,8 +72,18 @@ export interface ShimWorld {
   /** k0rdent's objects: `stuck` when their finalizers can no longer be removed (kcm is gone). */
   k0rdent: {
     management: 'present' | 'stuck' | null;
-    clusterDeployments: Record<string, 'present' | 'stuck'>;
+    /** `deleting`: its deletion has begun (a finalizer still runs). */
+    clusterDeployments: Record<string, 'present' | 'stuck' | 'deleting'>;
+    /** The Credential each ClusterDeployment names (default azure-cluster-credential). */
+    credentials?: Record<string, string>;
   } | null;
+  /** Objects applied with kubectl (kube-objects.js), by `Kind/namespace/name`. */
+  objects?: Record<
+    string,
+    { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown }
+  >;
+  /** CAPZ, which kcm installs: ready (default), its pod never Ready, or not installed at all. */
+  capz?: 'ready' | 'not-ready' | 'absent';
   /** Handshake initiations lost before one gets through (WireGuard retries every 5 s). */
   lostInitiations?: number;
   /** How long `wg-quick up` takes, in virtual milliseconds (default 1100). */

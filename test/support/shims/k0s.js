@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { checkKnownHost, fail, sshReachable } from './net.js';
 import { podCommand } from './pods.js';
+import { handlesKubectl, kubeObjects } from './kube-objects.js';
 import { isRunning, machineNamed } from './world.js';
 
 const TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
@@ -324,6 +325,7 @@ export function kubectl(args, world, save) {
   const unavailable = apiAvailable(world);
   if (unavailable) fail(unavailable);
   if (podCommand(args, world, save)) return;
+  if (handlesKubectl(args)) return kubeObjects(args, world, save);
   const verb = args.find((a) => ['get', 'wait', 'delete'].includes(a));
   if (verb === 'wait') return;
   if (verb === 'delete') return kubectlDelete(args, world, save);
@@ -394,6 +396,8 @@ function kubectlDelete(args, world, save) {
       k0rdent && (k0rdent.management !== null || Object.keys(k0rdent.clusterDeployments).length > 0);
     if (stuck) timedOut(`namespaces/${name}`);
     if (!world.releases.kcm) world.k0rdent = null;
+    for (const id of Object.keys(world.objects ?? {}))
+      if (id.split('/')[1] === name) delete world.objects[id];
     save();
     return;
   }
