@@ -167,6 +167,11 @@ const SshSchema = z.strictObject({
   key_comment: z._default(z.string(), 'k0rdent-azure-key'),
 });
 
+const AZURE_DISK_CSI_DEFAULTS = {
+  version: 'v1.30.0',
+  repository: 'https://raw.githubusercontent.com/kubernetes-sigs/azuredisk-csi-driver/master/charts',
+} as const;
+
 const SoftwareSchema = z.strictObject({
   k0s: z._default(z.strictObject({ version: z._default(K0S_VERSION, 'v1.33.2+k0s.0') }), {
     version: 'v1.33.2+k0s.0',
@@ -192,6 +197,14 @@ const SoftwareSchema = z.strictObject({
       url: 'https://github.com/k0sproject/k0sctl/releases/download/v{version}/k0sctl-{os}-{arch}',
     },
   ),
+  /** The Azure Disk CSI driver's official chart (install_azure_csi). */
+  azure_disk_csi: z._default(
+    z.strictObject({
+      version: z._default(VERSION, AZURE_DISK_CSI_DEFAULTS.version),
+      repository: z._default(httpsUrl, AZURE_DISK_CSI_DEFAULTS.repository),
+    }),
+    { ...AZURE_DISK_CSI_DEFAULTS },
+  ),
   helm: z._default(
     z.strictObject({
       version: z._default(VERSION, '3.18.4'),
@@ -213,6 +226,7 @@ const TIMEOUT_DEFAULTS = {
   vm_wait_check_interval: 30,
   verification_retries: 3,
   verification_retry_delay: 10,
+  azure_csi_wait: 600,
 } as const;
 
 const TimeoutsSchema = z.strictObject({
@@ -224,6 +238,8 @@ const TimeoutsSchema = z.strictObject({
   vm_wait_check_interval: z._default(seconds(600), TIMEOUT_DEFAULTS.vm_wait_check_interval),
   verification_retries: z._default(wholeNumber(1, 20), TIMEOUT_DEFAULTS.verification_retries),
   verification_retry_delay: z._default(seconds(600), TIMEOUT_DEFAULTS.verification_retry_delay),
+  /** How long the CSI driver's controller and node pods may take to become ready. */
+  azure_csi_wait: z._default(seconds(3600), TIMEOUT_DEFAULTS.azure_csi_wait),
   ssh_command: retired,
   cloud_init_timeout: retired,
   cloud_init_check_interval: retired,
@@ -235,8 +251,111 @@ const notYet = z._default(
   false,
 );
 
-/** KOF settings are read by a later release; only `enabled` is checked here. */
-const KofSchema = z.looseObject({ enabled: notYet });
+const K8S_NAME = text(
+  /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+  'expected a Kubernetes object name (lower-case letters, digits, dashes; at most 63)',
+);
+const DOMAIN = text(
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+  'expected a DNS domain such as regional.example.com',
+);
+const EMAIL = text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'expected an e-mail address such as admin@example.com');
+const LABEL_KEY = text(
+  /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+  'expected a Kubernetes label key such as k0rdent.mirantis.com/role',
+);
+const LABEL_VALUE = text(
+  /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/,
+  'expected a Kubernetes label value (letters, digits, . _ -; at most 63)',
+);
+/** Upstream writes the disk size as a string ("32"): both forms are accepted. */
+const DISK_GB_RULE = 'expected a root volume size in GB, a whole number from 30 to 4095';
+const diskGb = z.pipe(
+  z
+    .union([z.int(), z.string()], { error: DISK_GB_RULE })
+    .check(
+      z.refine((v) => /^\d+$/.test(String(v).trim()) && +v >= 30 && +v <= 4095, { error: DISK_GB_RULE }),
+    ),
+  z.transform((v: number | string) => Number(String(v).trim())),
+);
+
+const KOF_DEFAULTS = {
+  version: '1.1.0',
+  istio: { version: '1.1.0', namespace: 'istio-system' },
+  mothership: {
+    namespace: 'kof',
+    storage_class: 'default',
+    install_retries: 3,
+    retry_delay_seconds: 30,
+    install_timeout_seconds: 600,
+  },
+  regional: {
+    location: 'eastus',
+    template: 'azure-standalone-cp-1-0-8',
+    credential: 'azure-cluster-credential',
+    cp_instance_size: 'Standard_A4_v2',
+    worker_instance_size: 'Standard_A4_v2',
+    root_volume_size: 32,
+    control_plane_number: 1,
+    workers_number: 3,
+    labels: {},
+    ready_timeout_minutes: 30,
+    namespace: 'kof',
+    cluster_label: 'k0rdent.mirantis.com/istio-role=child',
+  },
+} as const;
+
+/**
+ * KOF (the bash project's keys and defaults, etc/kof-functions.sh and bin/install-kof-*.sh); an empty
+ * string or null counts as unset, as upstream's get_kof_config treats them (see dropBlankKof).
+ */
+const KofSchema = z.strictObject({
+  enabled: notYet,
+  version: z._default(VERSION, KOF_DEFAULTS.version),
+  istio: z._default(
+    z.strictObject({
+      version: z._default(VERSION, KOF_DEFAULTS.istio.version),
+      namespace: z._default(NAMESPACE, KOF_DEFAULTS.istio.namespace),
+    }),
+    { ...KOF_DEFAULTS.istio },
+  ),
+  mothership: z._default(
+    z.strictObject({
+      namespace: z._default(NAMESPACE, KOF_DEFAULTS.mothership.namespace),
+      /** `default`: pass none, so the cluster's default class (managed-csi) serves the volumes. */
+      storage_class: z._default(K8S_NAME, KOF_DEFAULTS.mothership.storage_class),
+      install_retries: z._default(wholeNumber(1, 10), KOF_DEFAULTS.mothership.install_retries),
+      retry_delay_seconds: z._default(wholeNumber(0, 600), KOF_DEFAULTS.mothership.retry_delay_seconds),
+      install_timeout_seconds: z._default(seconds(7200), KOF_DEFAULTS.mothership.install_timeout_seconds),
+      /** Accepted for the bash project's files; neither it nor this one reads it. */
+      collectors: z.optional(z.unknown()),
+    }),
+    { ...KOF_DEFAULTS.mothership },
+  ),
+  regional: z._default(
+    z.strictObject({
+      /** Default kof-regional-<id without k0rdent->-<location>. */
+      cluster_name: z.optional(K8S_NAME),
+      domain: z.optional(DOMAIN),
+      admin_email: z.optional(EMAIL),
+      location: z._default(LOCATION, KOF_DEFAULTS.regional.location),
+      template: z._default(K8S_NAME, KOF_DEFAULTS.regional.template),
+      credential: z._default(K8S_NAME, KOF_DEFAULTS.regional.credential),
+      cp_instance_size: z._default(VM_SIZE, KOF_DEFAULTS.regional.cp_instance_size),
+      worker_instance_size: z._default(VM_SIZE, KOF_DEFAULTS.regional.worker_instance_size),
+      root_volume_size: z._default(diskGb, KOF_DEFAULTS.regional.root_volume_size),
+      control_plane_number: z._default(wholeNumber(1, 9), KOF_DEFAULTS.regional.control_plane_number),
+      workers_number: z._default(wholeNumber(1, 100), KOF_DEFAULTS.regional.workers_number),
+      /** Added to the two labels KOF needs on a regional ClusterDeployment. */
+      labels: z._default(z.record(LABEL_KEY, LABEL_VALUE), {}),
+      ready_timeout_minutes: z._default(wholeNumber(1, 240), KOF_DEFAULTS.regional.ready_timeout_minutes),
+      /** Read by the bash project's uninstall only; accepted so its files validate. */
+      namespace: z._default(NAMESPACE, KOF_DEFAULTS.regional.namespace),
+      cluster_label: z._default(z.string(), KOF_DEFAULTS.regional.cluster_label),
+    }),
+    { ...KOF_DEFAULTS.regional, labels: {} },
+  ),
+});
 const AzureChildrenSchema = z.looseObject({ enabled: notYet });
 
 export const K0rdentConfigSchema = z.strictObject({
@@ -269,9 +388,16 @@ export const K0rdentConfigSchema = z.strictObject({
       url: 'https://github.com/k0sproject/k0sctl/releases/download/v{version}/k0sctl-{os}-{arch}',
     },
     helm: { version: '3.18.4', url: 'https://get.helm.sh/helm-v{version}-{os}-{arch}.tar.gz' },
+    azure_disk_csi: { ...AZURE_DISK_CSI_DEFAULTS },
   }),
   timeouts: z._default(TimeoutsSchema, { ...TIMEOUT_DEFAULTS }),
-  kof: z._default(KofSchema, { enabled: false }),
+  kof: z._default(KofSchema, {
+    enabled: false,
+    version: KOF_DEFAULTS.version,
+    istio: { ...KOF_DEFAULTS.istio },
+    mothership: { ...KOF_DEFAULTS.mothership },
+    regional: { ...KOF_DEFAULTS.regional, labels: {} },
+  }),
   azure_children: z._default(AzureChildrenSchema, { enabled: false }),
 });
 
@@ -311,11 +437,25 @@ function dropNulls(value: unknown): unknown {
   );
 }
 
+/** Upstream's get_kof_config treats "" like null: unset, so the default applies. */
+function dropBlankKof(value: unknown): unknown {
+  const dropBlanks = (v: unknown): unknown =>
+    v === null || typeof v !== 'object' || Array.isArray(v)
+      ? v
+      : Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, inner]) => inner !== '')
+            .map(([k, inner]) => [k, dropBlanks(inner)]),
+        );
+  if (value === null || typeof value !== 'object' || !('kof' in value)) return value;
+  return { ...value, kof: dropBlanks(value.kof) };
+}
+
 const ADVICE = 'See config/k0rdent-default.yaml for every key, its default and what it allows.';
 
 export function validateConfig(value: unknown, source: string, parsed?: ParsedYaml): LoadedConfig {
   const text = parsed?.text ?? '';
-  value = dropNulls(value ?? {});
+  value = dropBlankKof(dropNulls(value ?? {}));
   const result = K0rdentConfigSchema.safeParse(value);
   if (!result.success) {
     const problems = issuesToProblems(result.error.issues, parsed ?? { value, text });
@@ -385,6 +525,16 @@ function crossChecks(config: ParsedConfig): { path: (string | number)[]; message
       path: ['network', 'wireguard_network'],
       message: `${wgText} is too small for ${hosts} hosts (hub .1, hosts from .11); expected a /24 or larger`,
     });
+  }
+  if (config.kof.enabled) {
+    for (const key of ['domain', 'admin_email'] as const) {
+      if (config.kof.regional[key] === undefined) {
+        problems.push({
+          path: ['kof', 'regional', key],
+          message: `is required when kof.enabled is true (the regional cluster's ${key === 'domain' ? 'DNS domain, e.g. regional.example.com' : 'certificate e-mail, e.g. admin@example.com'})`,
+        });
+      }
+    }
   }
   return problems;
 }

@@ -13,7 +13,10 @@ import { BUILTIN_DEPLOYMENT_ID_RULE, derivedNameProblems } from './azure-names.j
 import type { DeploymentParts } from './base.js';
 import { DEFAULT_CONFIG_FILES, readConfigFile, validateConfig, type LoadedConfig } from './config.js';
 import { CreateVms } from './create-vms.js';
+import { InstallAzureCsi } from './azure-csi.js';
 import { InstallK0rdent } from './install-k0rdent.js';
+import { InstallKofMothership } from './kof-mothership.js';
+import { InstallKofRegional } from './kof-regional.js';
 import { InstallK0s } from './install-k0s.js';
 import { Layout } from './layout.js';
 import { registerParts } from './parts.js';
@@ -38,6 +41,9 @@ const IMPLEMENTATIONS: Record<string, new (parts: DeploymentParts, entry: Catalo
   connect_vpn: ConnectVpn,
   install_k0s: InstallK0s,
   install_k0rdent: InstallK0rdent,
+  install_azure_csi: InstallAzureCsi,
+  install_kof_mothership: InstallKofMothership,
+  install_kof_regional: InstallKofRegional,
 };
 
 export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): Deployment {
@@ -57,8 +63,8 @@ export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): D
     names: resourceNames(id),
   };
   const phases = K0RDENT_CATALOGUE.map((entry): Phase => {
-    if (entry.flag) return new NotYetAvailablePhase(parts, { ...entry, flag: entry.flag });
     const Implementation = IMPLEMENTATIONS[entry.name];
+    if (entry.flag && !Implementation) return new NotYetAvailablePhase(parts, { ...entry, flag: entry.flag });
     if (!Implementation) throw new Error(`no implementation for built-in phase ${entry.name}`);
     return new Implementation(parts, entry);
   });
