@@ -260,10 +260,8 @@ const DOMAIN = text(
   'expected a DNS domain such as regional.example.com',
 );
 const EMAIL = text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'expected an e-mail address such as admin@example.com');
-const LABEL_KEY = text(
-  /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
-  'expected a Kubernetes label key such as k0rdent.mirantis.com/role',
-);
+const LABEL_KEY_PATTERN =
+  /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = text(
   /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/,
   'expected a Kubernetes label value (letters, digits, . _ -; at most 63)',
@@ -347,7 +345,19 @@ const KofSchema = z.strictObject({
       control_plane_number: z._default(wholeNumber(1, 9), KOF_DEFAULTS.regional.control_plane_number),
       workers_number: z._default(wholeNumber(1, 100), KOF_DEFAULTS.regional.workers_number),
       /** Added to the two labels KOF needs on a regional ClusterDeployment. */
-      labels: z._default(z.record(LABEL_KEY, LABEL_VALUE), {}),
+      labels: z._default(
+        z.record(z.string(), LABEL_VALUE).check(
+          z.refine((labels) => Object.keys(labels).every((k) => LABEL_KEY_PATTERN.test(k)), {
+            error: (issue) =>
+              `expected Kubernetes label keys such as k0rdent.mirantis.com/role; not ${Object.keys(
+                issue.input as object,
+              )
+                .filter((k) => !LABEL_KEY_PATTERN.test(k))
+                .join(', ')}`,
+          }),
+        ),
+        {},
+      ),
       ready_timeout_minutes: z._default(wholeNumber(1, 240), KOF_DEFAULTS.regional.ready_timeout_minutes),
       /** Read by the bash project's uninstall only; accepted so its files validate. */
       namespace: z._default(NAMESPACE, KOF_DEFAULTS.regional.namespace),

@@ -62,7 +62,7 @@ describe('full deploy of 3 controllers + 2 workers', () => {
       'install_kof_regional',
     ]) {
       expect(doc.phases[phase]?.status).toBe('skipped');
-      expect(doc.phases[phase]?.reason).toMatch(/not available in this version yet/);
+      expect(doc.phases[phase]?.reason).toMatch(/deployment flag (azure_children|kof) is off/);
     }
     expect(names(VM_TYPE)).toEqual(HOSTS);
     expect(names('Microsoft.Network/networkInterfaces')).toEqual(HOSTS.map((n) => `${n}-nic`).sort());

@@ -72,6 +72,14 @@ export interface ShimWorld {
     management: 'present' | 'stuck' | null;
     clusterDeployments: Record<string, 'present' | 'stuck'>;
   } | null;
+  /** Kubernetes objects by `resource/namespace/name` (kube.js), with the release that created them. */
+  objects?: Record<string, Record<string, unknown> & { _owner?: string }>;
+  /** The CSI driver's node pods never become ready (their registrar fails). */
+  csi?: { nodesNotReady?: boolean };
+  /** KOF knobs: reads of the VictoriaMetrics webhook's Endpoints before its pod is Ready. */
+  kof?: { endpointsPendingPolls?: number };
+  /** The regional ClusterDeployment: Ready after so many reads (null: never); gone after so many reads once deleted. */
+  regional?: { readyAfterPolls?: number | null; deletePolls?: number; notReadyMessage?: string };
   /** Handshake initiations lost before one gets through (WireGuard retries every 5 s). */
   lostInitiations?: number;
   /** How long `wg-quick up` takes, in virtual milliseconds (default 1100). */
