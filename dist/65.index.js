@@ -226,8 +226,8 @@ function pipelineContainsDisableKeepAlivePolicy(pipeline) {
     return pipeline.getOrderedPolicies().some((policy) => policy.name === disableKeepAlivePolicyName);
 }
 //# sourceMappingURL=disableKeepAlivePolicy.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var esm = __webpack_require__(54918);
+// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 34 modules
+var esm = __webpack_require__(73188);
 // EXTERNAL MODULE: ./node_modules/@azure/core-client/dist/esm/index.js + 16 modules
 var dist_esm = __webpack_require__(95738);
 ;// CONCATENATED MODULE: ./node_modules/@azure/core-http-compat/dist/esm/util.js
@@ -245,13 +245,13 @@ const originalClientRequestSymbol = Symbol.for("@azure/core-client original requ
 function toPipelineRequest(webResource, options = {}) {
     const compatWebResource = webResource;
     const request = compatWebResource[originalRequestSymbol];
-    const headers = (0,esm/* createHttpHeaders */.Nc)(webResource.headers.toJson({ preserveCase: true }));
+    const headers = (0,esm.createHttpHeaders)(webResource.headers.toJson({ preserveCase: true }));
     if (request) {
         request.headers = headers;
         return request;
     }
     else {
-        const newRequest = (0,esm/* createPipelineRequest */.G6)({
+        const newRequest = (0,esm.createPipelineRequest)({
             url: webResource.url,
             method: webResource.method,
             headers,
@@ -547,7 +547,7 @@ function toCompatResponse(response, options) {
 function toPipelineResponse(compatResponse) {
     const extendedCompatResponse = compatResponse;
     const response = extendedCompatResponse[originalResponse];
-    const headers = (0,esm/* createHttpHeaders */.Nc)(compatResponse.headers.toJson({ preserveCase: true }));
+    const headers = (0,esm.createHttpHeaders)(compatResponse.headers.toJson({ preserveCase: true }));
     if (response) {
         response.headers = headers;
         return response;
@@ -580,7 +580,7 @@ class ExtendedServiceClient extends dist_esm/* ServiceClient */.Nl {
         }
         if (options.redirectOptions?.handleRedirects === false) {
             this.pipeline.removePolicy({
-                name: esm/* redirectPolicyName */.Ou,
+                name: esm.redirectPolicyName,
             });
         }
     }
@@ -14493,8 +14493,8 @@ class StructuredMessageDecodingStream extends external_node_stream_.Readable {
     }
 }
 //# sourceMappingURL=StructuredMessageDecodingStream.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var dist_esm = __webpack_require__(54918);
+// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 34 modules
+var dist_esm = __webpack_require__(73188);
 ;// CONCATENATED MODULE: ./node_modules/@azure/storage-common/dist/esm/cache.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -14502,7 +14502,7 @@ var dist_esm = __webpack_require__(54918);
 let _defaultHttpClient;
 function getCachedDefaultHttpClient() {
     if (!_defaultHttpClient) {
-        _defaultHttpClient = (0,dist_esm/* createDefaultHttpClient */.fl)();
+        _defaultHttpClient = (0,dist_esm.createDefaultHttpClient)();
     }
     return _defaultHttpClient;
 }
@@ -16038,7 +16038,7 @@ function storageRetryPolicy(options = {}) {
                     secondaryHas404 = secondaryHas404 || (!isPrimaryRetry && response.status === 404);
                 }
                 catch (e) {
-                    if ((0,dist_esm/* isRestError */.T0)(e)) {
+                    if ((0,dist_esm.isRestError)(e)) {
                         logger.error(`RetryPolicy: Caught error, message: ${e.message}, code: ${e.code}`);
                         error = e;
                     }
@@ -16056,7 +16056,7 @@ function storageRetryPolicy(options = {}) {
             if (response) {
                 return response;
             }
-            throw error ?? new dist_esm/* RestError */.pj("RetryPolicy failed without known error.");
+            throw error ?? new dist_esm.RestError("RetryPolicy failed without known error.");
         },
     };
 }

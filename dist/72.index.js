@@ -30,8 +30,8 @@ function createRestError(messageOrResponse, response) {
     }
 }
 //# sourceMappingURL=restError.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var dist_esm = __webpack_require__(54918);
+// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 34 modules
+var dist_esm = __webpack_require__(73188);
 // EXTERNAL MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js + 4 modules
 var core_auth_dist_esm = __webpack_require__(98365);
 ;// CONCATENATED MODULE: ./node_modules/@azure-rest/core-client/dist/esm/apiVersionPolicy.js
@@ -91,7 +91,7 @@ function addCredentialPipelinePolicy(pipeline, endpoint, options = {}) {
         return;
     }
     if ((0,core_auth_dist_esm/* isTokenCredential */.Zp)(credential)) {
-        const tokenPolicy = (0,dist_esm/* bearerTokenAuthenticationPolicy */.N$)({
+        const tokenPolicy = (0,dist_esm.bearerTokenAuthenticationPolicy)({
             credential,
             scopes: clientOptions?.credentials?.scopes ?? `${endpoint}/.default`,
         });
@@ -109,7 +109,7 @@ function addCredentialPipelinePolicy(pipeline, endpoint, options = {}) {
  * Creates a default rest pipeline to re-use accross Rest Level Clients
  */
 function createDefaultPipeline(endpoint, credential, options = {}) {
-    const pipeline = (0,dist_esm/* createPipelineFromOptions */.Fp)(options);
+    const pipeline = (0,dist_esm.createPipelineFromOptions)(options);
     pipeline.addPolicy(apiVersionPolicy(options));
     addCredentialPipelinePolicy(pipeline, endpoint, { credential, clientOptions: options });
     return pipeline;
@@ -385,8 +385,8 @@ __webpack_require__.d(__webpack_exports__, {
   KnownWindowsVMGuestPatchMode: () => (/* reexport */ KnownWindowsVMGuestPatchMode),
   KnownZonalPlatformFaultDomainAlignMode: () => (/* reexport */ KnownZonalPlatformFaultDomainAlignMode),
   KnownZonePlacementPolicyType: () => (/* reexport */ KnownZonePlacementPolicyType),
-  RestError: () => (/* reexport */ core_rest_pipeline_dist_esm/* RestError */.pj),
-  isRestError: () => (/* reexport */ core_rest_pipeline_dist_esm/* isRestError */.T0),
+  RestError: () => (/* reexport */ core_rest_pipeline_dist_esm.RestError),
+  isRestError: () => (/* reexport */ core_rest_pipeline_dist_esm.isRestError),
   restorePoller: () => (/* reexport */ restorePoller)
 });
 
@@ -10313,8 +10313,8 @@ function _virtualMachineImagePropertiesDeserializer(item) {
     };
 }
 //# sourceMappingURL=models.js.map
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var core_rest_pipeline_dist_esm = __webpack_require__(54918);
+// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 34 modules
+var core_rest_pipeline_dist_esm = __webpack_require__(73188);
 ;// CONCATENATED MODULE: ./node_modules/@azure/arm-compute/dist/esm/static-helpers/pagingHelpers.js
 // Copyright (c) Microsoft Corporation.
 // Licensed under the MIT License.
@@ -10418,7 +10418,7 @@ function getNextLink(body, nextLinkName) {
     }
     const nextLink = body[nextLinkName];
     if (typeof nextLink !== "string" && typeof nextLink !== "undefined" && nextLink !== null) {
-        throw new core_rest_pipeline_dist_esm/* RestError */.pj(`Body Property ${nextLinkName} should be a string or undefined or null but got ${typeof nextLink}`);
+        throw new core_rest_pipeline_dist_esm.RestError(`Body Property ${nextLinkName} should be a string or undefined or null but got ${typeof nextLink}`);
     }
     if (nextLink === null) {
         return undefined;
@@ -10431,7 +10431,7 @@ function getNextLink(body, nextLinkName) {
 function getElements(body, itemName) {
     const value = body[itemName];
     if (!Array.isArray(value)) {
-        throw new core_rest_pipeline_dist_esm/* RestError */.pj(`Couldn't paginate response\n Body doesn't contain an array property with name: ${itemName}`);
+        throw new core_rest_pipeline_dist_esm.RestError(`Couldn't paginate response\n Body doesn't contain an array property with name: ${itemName}`);
     }
     return value ?? [];
 }

@@ -199,8 +199,8 @@ __webpack_require__.d(mappers_namespaceObject, {
   UserDelegationKey: () => (UserDelegationKey)
 });
 
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 33 modules
-var esm = __webpack_require__(54918);
+// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 34 modules
+var esm = __webpack_require__(73188);
 // EXTERNAL MODULE: ./node_modules/@azure/core-auth/dist/esm/index.js + 4 modules
 var dist_esm = __webpack_require__(98365);
 // EXTERNAL MODULE: ./node_modules/@azure/core-util/dist/esm/index.js + 4 modules
@@ -604,7 +604,7 @@ function getCoreClientOptions(pipeline) {
             },
         });
         corePipeline.removePolicy({ phase: "Retry" });
-        corePipeline.removePolicy({ name: esm/* decompressResponsePolicyName */.e4 });
+        corePipeline.removePolicy({ name: esm.decompressResponsePolicyName });
         corePipeline.addPolicy((0,storage_common_dist_esm/* storageCorrectContentLengthPolicy */.Zj)());
         corePipeline.addPolicy((0,storage_common_dist_esm/* storageRetryPolicy */.Cj)(restOptions.retryOptions), { phase: "Retry" });
         corePipeline.addPolicy((0,storage_common_dist_esm/* storageRequestFailureDetailsParserPolicy */.mf)());
@@ -615,7 +615,7 @@ function getCoreClientOptions(pipeline) {
         }
         const credential = getCredentialFromPipeline(pipeline);
         if ((0,dist_esm/* isTokenCredential */.Zp)(credential)) {
-            corePipeline.addPolicy((0,esm/* bearerTokenAuthenticationPolicy */.N$)({
+            corePipeline.addPolicy((0,esm.bearerTokenAuthenticationPolicy)({
                 credential,
                 scopes: restOptions.audience ?? StorageOAuthScopes,
                 challengeCallbacks: { authorizeRequestOnChallenge: core_client_dist_esm/* authorizeRequestOnTenantChallenge */.rH },
@@ -19419,7 +19419,7 @@ class BlobClient extends StorageClient_StorageClient {
                     const sharedKeyCredential = new storage_common_dist_esm/* StorageSharedKeyCredential */.Z3(extractedCreds.accountName, extractedCreds.accountKey);
                     url = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName));
                     if (!options.proxyOptions) {
-                        options.proxyOptions = (0,esm/* getDefaultProxySettings */.nV)(extractedCreds.proxyUri);
+                        options.proxyOptions = (0,esm.getDefaultProxySettings)(extractedCreds.proxyUri);
                     }
                     pipeline = newPipeline(sharedKeyCredential, options);
                 }
@@ -20553,7 +20553,7 @@ class AppendBlobClient extends BlobClient {
                     const sharedKeyCredential = new storage_common_dist_esm/* StorageSharedKeyCredential */.Z3(extractedCreds.accountName, extractedCreds.accountKey);
                     url = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName));
                     if (!options.proxyOptions) {
-                        options.proxyOptions = (0,esm/* getDefaultProxySettings */.nV)(extractedCreds.proxyUri);
+                        options.proxyOptions = (0,esm.getDefaultProxySettings)(extractedCreds.proxyUri);
                     }
                     pipeline = newPipeline(sharedKeyCredential, options);
                 }
@@ -20864,7 +20864,7 @@ class BlockBlobClient extends BlobClient {
                     const sharedKeyCredential = new storage_common_dist_esm/* StorageSharedKeyCredential */.Z3(extractedCreds.accountName, extractedCreds.accountKey);
                     url = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName));
                     if (!options.proxyOptions) {
-                        options.proxyOptions = (0,esm/* getDefaultProxySettings */.nV)(extractedCreds.proxyUri);
+                        options.proxyOptions = (0,esm.getDefaultProxySettings)(extractedCreds.proxyUri);
                     }
                     pipeline = newPipeline(sharedKeyCredential, options);
                 }
@@ -21520,7 +21520,7 @@ class PageBlobClient extends BlobClient {
                     const sharedKeyCredential = new storage_common_dist_esm/* StorageSharedKeyCredential */.Z3(extractedCreds.accountName, extractedCreds.accountKey);
                     url = appendToURLPath(appendToURLPath(extractedCreds.url, encodeURIComponent(containerName)), encodeURIComponent(blobName));
                     if (!options.proxyOptions) {
-                        options.proxyOptions = (0,esm/* getDefaultProxySettings */.nV)(extractedCreds.proxyUri);
+                        options.proxyOptions = (0,esm.getDefaultProxySettings)(extractedCreds.proxyUri);
                     }
                     pipeline = newPipeline(sharedKeyCredential, options);
                 }
@@ -22315,7 +22315,7 @@ class BatchResponseParser {
         for (let index = 0; index < subResponseCount; index++) {
             const subResponse = subResponses[index];
             const deserializedSubResponse = {};
-            deserializedSubResponse.headers = (0,core_http_compat_dist_esm/* toHttpHeadersLike */.LJ)((0,esm/* createHttpHeaders */.Nc)());
+            deserializedSubResponse.headers = (0,core_http_compat_dist_esm/* toHttpHeadersLike */.LJ)((0,esm.createHttpHeaders)());
             const responseLines = subResponse.split(`${HTTP_LINE_ENDING}`);
             let subRespHeaderStartFound = false;
             let subRespHeaderEndFound = false;
@@ -22634,7 +22634,7 @@ class InnerBatchRequest {
      * @param credential -  Such as AnonymousCredential, StorageSharedKeyCredential or any credential from the `@azure/identity` package to authenticate requests to the service. You can also provide an object that implements the TokenCredential interface. If not specified, AnonymousCredential is used.
      */
     createPipeline(credential) {
-        const corePipeline = (0,esm/* createEmptyPipeline */.O8)();
+        const corePipeline = (0,esm.createEmptyPipeline)();
         corePipeline.addPolicy((0,core_client_dist_esm/* serializationPolicy */.h6)({
             stringifyXML: xml/* stringifyXML */.R,
             serializerOptions: {
@@ -22648,7 +22648,7 @@ class InnerBatchRequest {
         // Use batch assemble policy to assemble request and intercept request from going to wire
         corePipeline.addPolicy(batchRequestAssemblePolicy(this), { afterPhase: "Sign" });
         if ((0,dist_esm/* isTokenCredential */.Zp)(credential)) {
-            corePipeline.addPolicy((0,esm/* bearerTokenAuthenticationPolicy */.N$)({
+            corePipeline.addPolicy((0,esm.bearerTokenAuthenticationPolicy)({
                 credential,
                 scopes: StorageOAuthScopes,
                 challengeCallbacks: { authorizeRequestOnChallenge: core_client_dist_esm/* authorizeRequestOnTenantChallenge */.rH },
@@ -22714,7 +22714,7 @@ function batchRequestAssemblePolicy(batchRequest) {
             return {
                 request,
                 status: 200,
-                headers: (0,esm/* createHttpHeaders */.Nc)(),
+                headers: (0,esm.createHttpHeaders)(),
             };
         },
     };
@@ -22975,7 +22975,7 @@ class ContainerClient extends StorageClient_StorageClient {
                     const sharedKeyCredential = new storage_common_dist_esm/* StorageSharedKeyCredential */.Z3(extractedCreds.accountName, extractedCreds.accountKey);
                     url = appendToURLPath(extractedCreds.url, encodeURIComponent(containerName));
                     if (!options.proxyOptions) {
-                        options.proxyOptions = (0,esm/* getDefaultProxySettings */.nV)(extractedCreds.proxyUri);
+                        options.proxyOptions = (0,esm.getDefaultProxySettings)(extractedCreds.proxyUri);
                     }
                     pipeline = newPipeline(sharedKeyCredential, options);
                 }
@@ -24737,7 +24737,7 @@ class BlobServiceClient extends StorageClient_StorageClient {
             if (core_util_dist_esm/* isNodeLike */.qx) {
                 const sharedKeyCredential = new storage_common_dist_esm/* StorageSharedKeyCredential */.Z3(extractedCreds.accountName, extractedCreds.accountKey);
                 if (!options.proxyOptions) {
-                    options.proxyOptions = (0,esm/* getDefaultProxySettings */.nV)(extractedCreds.proxyUri);
+                    options.proxyOptions = (0,esm.getDefaultProxySettings)(extractedCreds.proxyUri);
                 }
                 const pipeline = newPipeline(sharedKeyCredential, options);
                 return new BlobServiceClient(extractedCreds.url, pipeline);

@@ -97,7 +97,16 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     needs: ['install_k0rdent'],
     flag: 'azure_children',
     runnerScoped: false,
-    configKeys: ['azure.location'],
+    // The secret's value is not an input (it is not in the config): validate compares it instead.
+    configKeys: [
+      'azure_children.client_id',
+      'azure_children.client_secret_env',
+      'azure_children.tenant_id',
+      'azure_children.role',
+      'azure_children.scope',
+      'azure.subscription_id',
+      'software.k0rdent.namespace',
+    ],
   },
   {
     name: 'install_azure_csi',

@@ -59,7 +59,16 @@ describe('the built-in k0rdent catalogue', () => {
         'software.k0rdent.registry',
         'software.k0rdent.namespace',
       ],
-      setup_azure_children: ['azure.location'],
+      // Who the principal is, where its role applies, where its objects go; not the secret (validate checks it).
+      setup_azure_children: [
+        'azure_children.client_id',
+        'azure_children.client_secret_env',
+        'azure_children.tenant_id',
+        'azure_children.role',
+        'azure_children.scope',
+        'azure.subscription_id',
+        'software.k0rdent.namespace',
+      ],
       // Its cloud config names the location and the id's group, VNet, subnet and NSG.
       install_azure_csi: [
         'azure.location',

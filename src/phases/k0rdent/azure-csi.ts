@@ -7,18 +7,12 @@
  */
 import { registerSecret } from '../../secrets.js';
 import { helmStatus, helmUninstall, helmUpgradeInstall, type HelmRelease } from '../../tools/helm.js';
-import { kubectlApply, kubectlDeleteObject, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
+import { kubectlApply, kubectlRequestDelete, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
 import { kubectlNodes } from '../../tools/kubectl.js';
 import { CommandFailedError, type PhaseContext, type ValidationResult } from '../phase.js';
 import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import { K0rdentPhase, type DeploymentParts } from './base.js';
-import {
-  childrenCredential,
-  childrenFact,
-  kofDisabledBecause,
-  pollUntil,
-  unreachable,
-} from './kube-support.js';
+import { childrenCredential, childrenFact, pollUntil, unreachable } from './kube-support.js';
 import { tool } from './phase-errors.js';
 import { ensureTunnel } from './vpn.js';
 
@@ -49,11 +43,12 @@ interface StorageClassObject {
 }
 
 export class InstallAzureCsi extends K0rdentPhase {
-  readonly disabledBecause: string | undefined;
+  readonly disabledBecause?: string;
 
-  constructor(deployment: DeploymentParts, entry: CatalogueEntry) {
+  /** `disabledBecause`: why it is switched off (planOptional), undefined when it runs. */
+  constructor(deployment: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
     super(deployment, entry);
-    this.disabledBecause = kofDisabledBecause(deployment.config);
+    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
   }
 
   async run(context: PhaseContext): Promise<void> {
@@ -218,9 +213,9 @@ export class InstallAzureCsi extends K0rdentPhase {
     const options = this.toolOptions(context, env);
     await ensureTunnel(this.deployment, options);
     const kubeconfig = this.kubeconfig;
-    await tool(() => kubectlDeleteObject(kubeconfig, 'storageclass', STORAGE_CLASS, undefined, options));
+    await tool(() => kubectlRequestDelete(kubeconfig, 'storageclass', STORAGE_CLASS, undefined, options));
     const result = await tool(() => helmUninstall(this.release(), options));
-    await tool(() => kubectlDeleteObject(kubeconfig, 'secret', CLOUD_CONFIG_SECRET, CSI_NAMESPACE, options));
+    await tool(() => kubectlRequestDelete(kubeconfig, 'secret', CLOUD_CONFIG_SECRET, CSI_NAMESPACE, options));
     context.output.info(
       `removed StorageClass ${STORAGE_CLASS}, ${result === 'uninstalled' ? `uninstalled release ${CSI_RELEASE}` : `release ${CSI_RELEASE} was already gone`}, and Secret ${CLOUD_CONFIG_SECRET}`,
     );

@@ -117,6 +117,8 @@ const AzureSchema = z.strictObject({
   eviction_policy: z._default(oneOf(['Deallocate', 'Delete'] as const), 'Deallocate'),
   /** Another cloud's (or a test's) Resource Manager; the public cloud's by default. */
   resource_manager_endpoint: z.optional(httpsUrl),
+  /** Another cloud's Microsoft Graph (e.g. https://graph.microsoft.us); the public cloud's by default. */
+  graph_endpoint: z.optional(httpsUrl),
 });
 
 const NetworkSchema = z.strictObject({
@@ -245,11 +247,7 @@ const TimeoutsSchema = z.strictObject({
   cloud_init_check_interval: retired,
 });
 
-const NOT_YET = 'is not available in this version yet (a later release adds it); set it to false';
-const notYet = z._default(
-  z.boolean({ error: 'expected true or false' }).check(z.refine((v) => !v, { error: NOT_YET })),
-  false,
-);
+const onOff = z._default(z.boolean({ error: 'expected true or false' }), false);
 
 const K8S_NAME = text(
   /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
@@ -308,7 +306,7 @@ const KOF_DEFAULTS = {
  * string or null counts as unset, as upstream's get_kof_config treats them (see dropBlankKof).
  */
 const KofSchema = z.strictObject({
-  enabled: notYet,
+  enabled: onOff,
   version: z._default(VERSION, KOF_DEFAULTS.version),
   istio: z._default(
     z.strictObject({
@@ -366,7 +364,40 @@ const KofSchema = z.strictObject({
     { ...KOF_DEFAULTS.regional, labels: {} },
   ),
 });
-const AzureChildrenSchema = z.looseObject({ enabled: notYet });
+
+const GUID_RULE = 'expected a GUID such as 00000000-0000-0000-0000-000000000000';
+const guid = text(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, GUID_RULE);
+const ENV_NAME = text(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  'expected an environment variable name such as AZURE_CHILDREN_CLIENT_SECRET',
+);
+const SCOPE_RULE =
+  'expected an Azure scope: /subscriptions/<id> or /subscriptions/<id>/resourceGroups/<name> (or narrower)';
+const scope = text(/^\/subscriptions\/[0-9a-fA-F-]{36}(\/\S+)?$/, SCOPE_RULE);
+
+export const AZURE_CHILDREN_DEFAULTS = {
+  enabled: false,
+  client_secret_env: 'AZURE_CHILDREN_CLIENT_SECRET',
+  capz_wait: 300,
+} as const;
+
+/**
+ * The service principal child clusters use. Without `client_id` the deployment creates one through
+ * Microsoft Graph and grants it `role` on `scope` (Contributor on the subscription by default, as the
+ * bash project did); with `client_id` it uses that principal, whose secret comes from the environment
+ * variable `client_secret_env` (never from this file), and grants a role only when `role` is set.
+ */
+const AzureChildrenSchema = z.strictObject({
+  enabled: onOff,
+  client_id: z.optional(guid),
+  client_secret_env: z._default(ENV_NAME, AZURE_CHILDREN_DEFAULTS.client_secret_env),
+  tenant_id: z.optional(guid),
+  role: z.optional(
+    text(/^\S.{0,127}$/, 'expected a role name such as Contributor, or a role definition GUID'),
+  ),
+  scope: z.optional(scope),
+  capz_wait: z._default(seconds(3600), AZURE_CHILDREN_DEFAULTS.capz_wait),
+});
 
 export const K0rdentConfigSchema = z.strictObject({
   metadata: z._default(MetadataSchema, {}),
@@ -408,7 +439,7 @@ export const K0rdentConfigSchema = z.strictObject({
     mothership: { ...KOF_DEFAULTS.mothership },
     regional: { ...KOF_DEFAULTS.regional, labels: {} },
   }),
-  azure_children: z._default(AzureChildrenSchema, { enabled: false }),
+  azure_children: z._default(AzureChildrenSchema, { ...AZURE_CHILDREN_DEFAULTS }),
 });
 
 type ParsedConfig = z.infer<typeof K0rdentConfigSchema>;
@@ -484,6 +515,12 @@ export function validateConfig(value: unknown, source: string, parsed?: ParsedYa
   const notices = Object.entries(RETIRED_KEYS)
     .filter(([key]) => hasKey(value, key))
     .map(([key, why]) => `${source}: ${key} is no longer needed and is ignored (${why})`);
+  if (result.data.kof.enabled && !result.data.azure_children.enabled) {
+    notices.push(
+      `${source}: kof.enabled is true, so setup_azure_children runs too: KOF's regional cluster is an ` +
+        'Azure child cluster and needs its credentials (set azure_children.enabled: true to say so)',
+    );
+  }
   const wait = result.data.timeouts.wireguard_connect_wait;
   if (wait < MIN_HANDSHAKE_WAIT) {
     notices.push(

@@ -20,7 +20,8 @@ import { InstallKofRegional } from './kof-regional.js';
 import { InstallK0s } from './install-k0s.js';
 import { Layout } from './layout.js';
 import { registerParts } from './parts.js';
-import { FLAG_KEYS, NotYetAvailablePhase } from './optional.js';
+import { SetupAzureChildren } from './azure-children.js';
+import { NotYetAvailablePhase, planOptional, type Switches } from './optional.js';
 import { PrepareDeployment } from './prepare-deployment.js';
 import { productionRuntime, type K0rdentRuntime } from './runtime.js';
 import { SetupNetwork } from './setup-network.js';
@@ -31,6 +32,8 @@ export interface BuildOptions {
   readonly id: string;
   readonly loaded: LoadedConfig;
   readonly runtime: K0rdentRuntime;
+  /** `--enable` / `--disable` of optional phases for this command. */
+  readonly switches?: Switches;
 }
 
 const IMPLEMENTATIONS: Record<string, new (parts: DeploymentParts, entry: CatalogueEntry) => Phase> = {
@@ -41,12 +44,20 @@ const IMPLEMENTATIONS: Record<string, new (parts: DeploymentParts, entry: Catalo
   connect_vpn: ConnectVpn,
   install_k0s: InstallK0s,
   install_k0rdent: InstallK0rdent,
+};
+
+/** Optional phases with their work; the others are catalogue entries this version skips. */
+const OPTIONAL_IMPLEMENTATIONS: Record<
+  string,
+  new (parts: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) => Phase
+> = {
+  setup_azure_children: SetupAzureChildren,
   install_azure_csi: InstallAzureCsi,
   install_kof_mothership: InstallKofMothership,
   install_kof_regional: InstallKofRegional,
 };
 
-export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): Deployment {
+export function buildK0rdentDeployment({ id, loaded, runtime, switches }: BuildOptions): Deployment {
   // Whatever named the id (the config, an action input, the state), Azure must accept what it derives.
   const tooLong = derivedNameProblems(id);
   if (tooLong.length > 0) {
@@ -62,9 +73,16 @@ export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): D
     layout: new Layout(runtime.workDir, id),
     names: resourceNames(id),
   };
+  const optional = planOptional(K0RDENT_CATALOGUE, loaded.config, switches);
   const phases = K0RDENT_CATALOGUE.map((entry): Phase => {
+    if (entry.flag) {
+      const Optional = OPTIONAL_IMPLEMENTATIONS[entry.name];
+      // Built whether on or off: a phase switched off after it ran can still be undone.
+      return Optional
+        ? new Optional(parts, entry, optional.disabled.get(entry.name))
+        : new NotYetAvailablePhase(parts, entry, optional.disabled.get(entry.name));
+    }
     const Implementation = IMPLEMENTATIONS[entry.name];
-    if (entry.flag && !Implementation) return new NotYetAvailablePhase(parts, { ...entry, flag: entry.flag });
     if (!Implementation) throw new Error(`no implementation for built-in phase ${entry.name}`);
     return new Implementation(parts, entry);
   });
@@ -74,7 +92,7 @@ export function buildK0rdentDeployment({ id, loaded, runtime }: BuildOptions): D
       source: { kind: 'k0rdent', ...(loaded.source === STATE_SOURCE ? {} : { file: loaded.source }) },
       phases,
       graph: PhaseGraph.buildOrThrow(K0RDENT_CATALOGUE),
-      flags: { azure_children: loaded.config.azure_children.enabled, kof: loaded.config.kof.enabled },
+      flags: optional.flags,
       config: loaded.config,
     },
     parts,
@@ -127,7 +145,13 @@ export async function loadK0rdentDefinition(
 ): Promise<K0rdentDefinition> {
   const loaded = await resolveConfig(options.config, stored, options.configOption);
   for (const notice of loaded.notices) options.onNotice?.(notice);
-  checkOverrides(options);
+  const switches: Switches = {
+    ...(options.enable ? { enable: options.enable } : {}),
+    ...(options.disable ? { disable: options.disable } : {}),
+  };
+  // Checked (and its notices told) now, before any state is touched.
+  for (const notice of planOptional(K0RDENT_CATALOGUE, loaded.config, switches).notices)
+    options.onNotice?.(notice);
   const pinned = loaded.config.metadata.deployment_id;
   return {
     source: loaded.source,
@@ -137,28 +161,7 @@ export async function loadK0rdentDefinition(
         id,
         loaded,
         runtime: productionRuntime(loaded.config, { workDir: resolve(options.stateDir ?? 'state') }),
+        switches,
       }),
   };
-}
-
-function checkOverrides(options: K0rdentSourceOptions): void {
-  const optional = K0RDENT_CATALOGUE.filter((e) => e.flag);
-  for (const [flag, list] of [
-    ['--enable', options.enable ?? []],
-    ['--disable', options.disable ?? []],
-  ] as const) {
-    for (const name of list) {
-      const entry = optional.find((e) => e.name === name);
-      if (!entry) {
-        throw new UserError(
-          `${flag} ${name}: not an optional phase of the built-in deployment (optional phases: ${optional.map((e) => e.name).join(', ')})`,
-        );
-      }
-      if (flag === '--enable') {
-        throw new UserError(
-          `--enable ${name}: ${name} is not available in this version yet (it is switched by ${entry.flag ? FLAG_KEYS[entry.flag] : 'its flag'})`,
-        );
-      }
-    }
-  }
 }

@@ -15,7 +15,7 @@ import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import { CommandFailedError, type PhaseContext, type ValidationResult } from '../phase.js';
 import { K0rdentPhase, type DeploymentParts } from './base.js';
 import { writeFact } from './facts.js';
-import { kofDisabledBecause, pollUntil, unreachable } from './kube-support.js';
+import { pollUntil, unreachable } from './kube-support.js';
 import { asPhaseError, tool } from './phase-errors.js';
 import { ensureTunnel } from './vpn.js';
 import { ToolFailedError } from '../../tools/tool.js';
@@ -47,11 +47,12 @@ interface MothershipFact {
 }
 
 export class InstallKofMothership extends K0rdentPhase {
-  readonly disabledBecause: string | undefined;
+  readonly disabledBecause?: string;
 
-  constructor(deployment: DeploymentParts, entry: CatalogueEntry) {
+  /** `disabledBecause`: why it is switched off (planOptional), undefined when it runs. */
+  constructor(deployment: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
     super(deployment, entry);
-    this.disabledBecause = kofDisabledBecause(deployment.config);
+    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
   }
 
   async run(context: PhaseContext): Promise<void> {
@@ -231,15 +232,10 @@ export class InstallKofMothership extends K0rdentPhase {
       async () => {
         let configs: WebhookConfiguration[];
         try {
-          configs = await kubectlList<WebhookConfiguration>(
-            kubeconfig,
-            'validatingwebhookconfigurations',
-            undefined,
-            {
-              ...options,
-              selector: WEBHOOK_SELECTOR,
-            },
-          );
+          configs = await kubectlList<WebhookConfiguration>(kubeconfig, 'validatingwebhookconfigurations', {
+            ...options,
+            selector: WEBHOOK_SELECTOR,
+          });
         } catch {
           return undefined;
         }

@@ -6,7 +6,7 @@
  * Undo deletes it and waits until it is gone, so CAPZ releases the child's Azure resources before
  * anything it needs (the credential, k0rdent) is removed.
  */
-import { kubectlApply, kubectlDeleteObject, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
+import { kubectlApply, kubectlRequestDelete, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
 import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import {
   PhaseConfigurationError,
@@ -16,14 +16,7 @@ import {
 } from '../phase.js';
 import { K0rdentPhase, type DeploymentParts } from './base.js';
 import { writeFact } from './facts.js';
-import {
-  childrenFact,
-  describeCondition,
-  kofDisabledBecause,
-  pollUntil,
-  unreachable,
-  type Condition,
-} from './kube-support.js';
+import { childrenFact, describeCondition, pollUntil, unreachable, type Condition } from './kube-support.js';
 import { tool } from './phase-errors.js';
 import { ensureTunnel } from './vpn.js';
 import { UnknownKindError } from '../../tools/kube-objects.js';
@@ -60,11 +53,12 @@ export function regionalClusterName(deploymentId: string, config: DeploymentPart
 }
 
 export class InstallKofRegional extends K0rdentPhase {
-  readonly disabledBecause: string | undefined;
+  readonly disabledBecause?: string;
 
-  constructor(deployment: DeploymentParts, entry: CatalogueEntry) {
+  /** `disabledBecause`: why it is switched off (planOptional), undefined when it runs. */
+  constructor(deployment: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
     super(deployment, entry);
-    this.disabledBecause = kofDisabledBecause(deployment.config);
+    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
   }
 
   async run(context: PhaseContext): Promise<void> {
@@ -212,7 +206,7 @@ export class InstallKofRegional extends K0rdentPhase {
     const namespace = recorded?.namespace ?? this.namespace;
     const kubeconfig = this.kubeconfig;
     const requested = await tool(() =>
-      kubectlDeleteObject(kubeconfig, CLUSTER_DEPLOYMENTS, name, namespace, options),
+      kubectlRequestDelete(kubeconfig, CLUSTER_DEPLOYMENTS, name, namespace, options),
     );
     if (requested === 'requested') {
       const minutes = this.config.kof.regional.ready_timeout_minutes;

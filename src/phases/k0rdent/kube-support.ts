@@ -7,16 +7,10 @@ import { registerSecret } from '../../secrets.js';
 import { ToolNotFoundError } from '../../tools/tool.js';
 import { UnknownKindError } from '../../tools/kube-objects.js';
 import { PhaseConfigurationError, type PhaseContext, type ValidationResult } from '../phase.js';
-import type { K0rdentConfig } from './config.js';
 import { readAzureChildren, type AzureChildren } from './facts.js';
 import type { Layout } from './layout.js';
 import { asPhaseError } from './phase-errors.js';
 import type { K0rdentRuntime } from './runtime.js';
-
-/** Why a KOF phase is off, or undefined when `kof.enabled` is on. */
-export function kofDisabledBecause(config: K0rdentConfig): string | undefined {
-  return config.kof.enabled ? undefined : 'deployment flag kof is off (kof.enabled: false)';
-}
 
 export interface ChildrenCredential {
   readonly fact: AzureChildren;

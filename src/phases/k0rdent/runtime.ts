@@ -11,6 +11,8 @@ import { delimiter } from 'node:path';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { azureCredential } from '../../azure/credential.js';
 import { AzureGateway } from '../../azure/gateway.js';
+import { GraphClient } from '../../azure/graph.js';
+import { RoleAssignments } from '../../azure/role-assignments.js';
 import { installTool } from '../../tools/tool-install.js';
 import { PhaseConfigurationError } from '../phase.js';
 import type { K0rdentConfig } from './config.js';
@@ -22,6 +24,12 @@ export interface K0rdentRuntime {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The Azure gateway, made on first use; `signal` cancels its requests. */
   azure(signal: AbortSignal): Promise<AzureGateway>;
+  /** Microsoft Graph (applications, service principals), as the same identity. */
+  graph(signal: AbortSignal): Promise<GraphClient>;
+  /** ARM role assignments of the subscription, as the same identity. */
+  roleAssignments(signal: AbortSignal): Promise<RoleAssignments>;
+  /** The tenant of the identity, when the environment names it (AZURE_TENANT_ID). */
+  readonly tenantId?: string;
   /** Environment with k0sctl and helm on PATH (installed first on a GitHub runner). */
   toolEnv(warn: (message: string) => void): Promise<Readonly<Record<string, string | undefined>>>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -68,6 +76,23 @@ export function productionRuntime(config: K0rdentConfig, options: RuntimeOptions
         signal,
       });
     },
+    async graph(signal) {
+      return GraphClient.create({
+        credential: await azureCredential(env),
+        ...(config.azure.graph_endpoint ? { endpoint: config.azure.graph_endpoint } : {}),
+        signal,
+      });
+    },
+    async roleAssignments(signal) {
+      return RoleAssignments.create({
+        credential: await azureCredential(env),
+        ...(config.azure.resource_manager_endpoint
+          ? { endpoint: config.azure.resource_manager_endpoint }
+          : {}),
+        signal,
+      });
+    },
+    ...(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {}),
     toolEnv(warn) {
       if (env.GITHUB_ACTIONS !== 'true' || env.RUNNER_TOOL_CACHE === undefined) return Promise.resolve(env);
       tools ??= (async () => {

@@ -12,7 +12,7 @@ import type { Harness } from './harness.js';
 
 export const CHILD_CLIENT_SECRET = 'child-client-secret-4f9a0c1d2e3b';
 export const CHILD_CLIENT_ID = '11111111-2222-3333-4444-555555555555';
-const CREDENTIAL = 'credentials.k0rdent.mirantis.com/kcm-system/azure-cluster-credential';
+const CREDENTIAL = 'Credential/kcm-system/azure-cluster-credential';
 
 export function childrenStandIn(phase: Phase, harness: () => Harness): Phase {
   const layout = (context: PhaseContext) => new Layout(harness().stateDir, context.deploymentId);

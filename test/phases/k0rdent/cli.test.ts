@@ -96,12 +96,37 @@ test('run --only prepare_deployment works offline; keys and cloud-init are 600 f
   expect(phases.install_kof_mothership?.action).toBe('skip');
 });
 
-test('--enable of an optional phase is refused: not available yet', async () => {
+test('--enable and --disable switch optional phases; what an enabled phase needs comes with it, said so', async () => {
   writeFileSync(join(dir, 'k.yaml'), '{}\n');
-  const result = await runCli(['run', '--config', 'k.yaml', '--enable', 'install_kof_mothership'], {
-    cwd: dir,
-    env: offline,
-  });
-  expect(result.code).toBe(2);
-  expect(result.stderr).toContain('install_kof_mothership is not available in this version yet');
+  const plan = async (...args: string[]) => {
+    const result = await runCli(['plan', '--config', 'k.yaml', '--json', ...args], {
+      cwd: dir,
+      env: offline,
+    });
+    return {
+      ...result,
+      phases:
+        result.code === 0
+          ? (JSON.parse(result.stdout) as { phases: Record<string, { action: string; reason: string }> })
+              .phases
+          : {},
+    };
+  };
+  const off = await plan();
+  expect(off.phases.setup_azure_children).toMatchObject({ action: 'skip' });
+  expect(off.phases.setup_azure_children?.reason).toContain('azure_children.enabled: false');
+  const on = await plan('--enable', 'setup_azure_children');
+  expect(on.phases.setup_azure_children?.action).toBe('run');
+  const kof = await plan('--enable', 'install_kof_regional');
+  expect(kof.code).toBe(0);
+  expect(kof.phases.setup_azure_children?.action).toBe('run');
+  expect(kof.stderr).toContain(
+    'setup_azure_children is switched on because install_kof_regional, which needs it, is on',
+  );
+  const both = await plan('--enable', 'install_kof_regional', '--disable', 'setup_azure_children');
+  expect(both.code).toBe(2);
+  expect(both.stderr).toContain('--disable setup_azure_children: install_kof_regional is on and needs it');
+  const unknown = await plan('--enable', 'install_k0s');
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('--enable install_k0s: not an optional phase of the built-in deployment');
 });

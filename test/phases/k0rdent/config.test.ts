@@ -94,11 +94,41 @@ test('relations between keys: subnet inside the VNet, WireGuard network outside 
   );
 });
 
-test('optional components cannot be enabled yet: the message says so', () => {
-  expect(problems('kof:\n  enabled: true\n')).toContain('kof.enabled: is not available in this version yet');
-  expect(problems('azure_children:\n  enabled: true\n')).toContain(
-    'azure_children.enabled: is not available in this version yet',
+test('optional components: kof.enabled turns on the Azure child credentials and says so', () => {
+  const kof = parseConfig('kof:\n  enabled: true\n', 'k0rdent.yaml');
+  expect(kof.config.kof.enabled).toBe(true);
+  expect(kof.notices.join('\n')).toContain('kof.enabled is true, so setup_azure_children runs too');
+  const children = parseConfig('azure_children:\n  enabled: true\n', 'k0rdent.yaml');
+  expect(children.notices).toEqual([]);
+  expect(children.config.azure_children).toMatchObject({
+    enabled: true,
+    client_secret_env: 'AZURE_CHILDREN_CLIENT_SECRET',
+    capz_wait: 300,
+  });
+  expect(problems('azure_children:\n  enabled: yes please\n')).toContain(
+    'azure_children.enabled: expected true or false',
   );
+  expect(problems('azure_children:\n  scope: my-group\n')).toContain(
+    'azure_children.scope: expected an Azure scope: /subscriptions/<id>',
+  );
+  expect(problems('azure_children:\n  client_secret: hunter22\n')).toMatch(
+    /azure_children: unknown key "client_secret"; allowed keys: enabled, client_id, client_secret_env/,
+  );
+});
+
+test("the bash project's production examples (kof.enabled: true) validate unchanged", () => {
+  for (const name of ['upstream-production.yaml', 'upstream-production-arm64-southeastasia.yaml']) {
+    const loaded = parseConfig(readFileSync(fixture(name), 'utf8'), name);
+    expect(loaded.config.kof.enabled).toBe(true);
+    const deployment = buildK0rdentDeployment({
+      id: 'k0rdent-prod1234',
+      loaded,
+      runtime: productionRuntime(loaded.config, { workDir: '/tmp/unused' }),
+    });
+    expect(deployment.flags).toEqual({ azure_children: true, kof: true });
+    const children = deployment.phases.find((p) => p.name === 'setup_azure_children');
+    expect(children?.disabledBecause).toBeUndefined();
+  }
 });
 
 test('keys with no value take their defaults; YAML syntax errors are located', () => {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AzureGateway } from '../../../src/azure/gateway.js';
+import { GRAPH_ENDPOINT, GraphClient } from '../../../src/azure/graph.js';
+import { RoleAssignments } from '../../../src/azure/role-assignments.js';
 import { silentReporter, type Reporter } from '../../../src/engine/reporter.js';
 import { rollbackDeployment, type RollbackSummary } from '../../../src/engine/rollback.js';
 import { runDeployment, phaseContext, type RunSummary } from '../../../src/engine/run.js';
@@ -131,6 +133,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         retryDelayMs: 5,
         signal,
       }),
+    graph: (signal) =>
+      GraphClient.create({
+        credential: arm.credential,
+        endpoint: arm.graph.endpoint,
+        audience: GRAPH_ENDPOINT,
+        clientOptions: { ...arm.clientOptions },
+        signal,
+      }),
+    roleAssignments: (signal) =>
+      RoleAssignments.create({
+        credential: arm.credential,
+        endpoint: arm.endpoint,
+        clientOptions: { ...arm.clientOptions },
+        signal,
+      }),
+    tenantId: arm.directory.tenantId,
     toolEnv: () => Promise.resolve(env),
     sleep: clock.sleep,
     now: clock.now,

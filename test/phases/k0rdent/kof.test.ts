@@ -19,26 +19,17 @@ jest.setTimeout(180_000);
 const KOF = ['install_azure_csi', 'install_kof_mothership', 'install_kof_regional'];
 const KOF_CONFIG = {
   kof: {
-    enabled: false,
+    enabled: true,
     regional: { domain: 'regional.example.com', admin_email: 'admin@example.com', ready_timeout_minutes: 2 },
   },
 };
 const REGIONAL = `kof-regional-scenario-eastus`;
-const CD_KEY = `clusterdeployments.k0rdent.mirantis.com/kcm-system/${REGIONAL}`;
+const CD_KEY = `ClusterDeployment/kcm-system/${REGIONAL}`;
 
 let h: Harness;
 
 beforeEach(async () => {
   h = await startHarness({
-    // Until kof.enabled is accepted by the config (issue 12, part A), it is switched on after validation.
-    adjustConfig: (loaded) => ({
-      ...loaded,
-      config: {
-        ...loaded.config,
-        kof: { ...loaded.config.kof, enabled: true },
-        azure_children: { ...loaded.config.azure_children, enabled: true },
-      },
-    }),
     adjustPhases: (phases: readonly Phase[]) =>
       phases.map((p) => (p.name === 'setup_azure_children' ? childrenStandIn(p, () => h) : p)),
   });
@@ -89,7 +80,7 @@ test('a KOF deploy: CSI with its cloud config by name, the three KOF charts, the
   expect(installs.find((a) => a[2] === 'kof-mothership')?.join(' ')).not.toContain('storageClass');
 
   const world = h.shims.world();
-  const secret = world.objects?.['secrets/kube-system/azure-cloud-provider'] as {
+  const secret = world.objects?.['Secret/kube-system/azure-cloud-provider'] as unknown as {
     data: Record<string, string>;
   };
   const cloud = JSON.parse(Buffer.from(secret.data['azure.json'] ?? '', 'base64').toString()) as Record<
@@ -103,11 +94,11 @@ test('a KOF deploy: CSI with its cloud config by name, the three KOF charts, the
     resourceGroup: `${DEPLOYMENT_ID}-resgrp`,
     aadClientSecret: CHILD_CLIENT_SECRET,
   });
-  const sc = world.objects?.['storageclasses//managed-csi'] as {
+  const sc = world.objects?.['StorageClass//managed-csi'] as unknown as {
     metadata: { annotations: Record<string, string> };
   };
   expect(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe('true');
-  const cd = world.objects?.[CD_KEY] as {
+  const cd = world.objects?.[CD_KEY] as unknown as {
     metadata: { labels: Record<string, string> };
     spec: Record<string, unknown>;
   };
@@ -144,7 +135,7 @@ test('a KOF deploy: CSI with its cloud config by name, the three KOF charts, the
 test('CSI drift: the driver deleted makes validate fail and the re-run installs it again', async () => {
   await run();
   h.shims.updateWorld((w) => {
-    delete w.objects?.['csidrivers//disk.csi.azure.com'];
+    delete w.objects?.['CSIDriver//disk.csi.azure.com'];
   });
   h.shims.clearCalls();
   const summary = await run();
@@ -152,7 +143,7 @@ test('CSI drift: the driver deleted makes validate fail and the re-run installs 
   const outcome = summary.outcomes.find((o) => o.phase === 'install_azure_csi');
   expect(outcome?.decision).toBe('run');
   expect(outcome?.reason).toMatch(/validation failed: CSIDriver disk.csi.azure.com is not registered/);
-  expect(h.shims.world().objects?.['csidrivers//disk.csi.azure.com']).toBeDefined();
+  expect(h.shims.world().objects?.['CSIDriver//disk.csi.azure.com']).toBeDefined();
   expect((await h.state()).phases.install_azure_csi?.status).toBe('completed');
 });
 
@@ -266,7 +257,7 @@ test('rollback to install_k0rdent undoes regional (until it is gone), then the m
   expect(at(/delete storageclass managed-csi/)).toBeLessThan(at(/helm uninstall azuredisk-csi-driver/));
   const world = h.shims.world();
   expect(world.objects?.[CD_KEY]).toBeUndefined();
-  expect(world.objects?.['secrets/kube-system/azure-cloud-provider']).toBeUndefined();
+  expect(world.objects?.['Secret/kube-system/azure-cloud-provider']).toBeUndefined();
   expect(world.releases).toEqual({});
   const doc = await h.state();
   for (const phase of KOF) expect(doc.phases[phase]?.status).toBe('pending');

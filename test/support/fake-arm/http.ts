@@ -1,4 +1,5 @@
 /** What the request handlers share: their dependencies, the reply shape, paging and operation URLs. */
+import type { Authorization } from './authorization.js';
 import { provisioningStateOf } from './behaviour.js';
 import { ArmError } from './errors.js';
 import type { FaultPlan } from './faults.js';
@@ -29,6 +30,8 @@ export interface ArmContext {
   readonly images: () => readonly VmImageOffer[];
   /** Addresses new public IPs get, in order; undefined: the documentation ranges. */
   readonly publicIpAddresses?: readonly string[];
+  /** Role definitions and assignments (Microsoft.Authorization). */
+  readonly authorization?: Authorization;
 }
 
 export const methodNotAllowed = (method: string): ArmError =>

@@ -7,6 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificate } from './certificate.js';
+import { Authorization, type RoleAssignmentRecord } from './authorization.js';
+import { Directory } from '../fake-graph/directory.js';
+import { startFakeGraph, type FakeGraph } from '../fake-graph/index.js';
 import { FaultPlan, type FailNextOptions, type VmFailureOptions } from './faults.js';
 import { OperationTracker } from './lro.js';
 import type { RequestRecord } from './request-log.js';
@@ -121,10 +124,17 @@ export interface FakeArm {
   /** Finishes every pending operation, as Azure would while no client is polling (e.g. after a crash). */
   settle(): number;
   clearRequests(): void;
+  /** The Entra directory behind the fake Graph and the role assignments: applications, principals. */
+  readonly directory: Directory;
+  /** Microsoft Graph over HTTPS with the same certificate (`graph.endpoint`). */
+  readonly graph: FakeGraph;
+  /** Live role assignments (Microsoft.Authorization) at every scope. */
+  roleAssignments(): RoleAssignmentRecord[];
   stop(): Promise<void>;
 }
 
 export const DEFAULT_SUBSCRIPTION_ID = '00000000-0000-4000-8000-000000000000';
+export const DEFAULT_TENANT_ID = '11111111-1111-4111-8111-111111111111';
 
 export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeArm> {
   const subscriptionId = options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID;
@@ -142,7 +152,10 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       for (const listener of listeners) listener();
     };
     let endpoint = '';
+    const entra = new Directory(DEFAULT_TENANT_ID);
+    const authorization = new Authorization(subscriptionId, store, entra);
     const router = new ArmRouter({
+      authorization,
       store,
       operations,
       faults,
@@ -162,6 +175,7 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       ...(options.acceptToken ? { acceptToken: options.acceptToken } : {}),
     });
     endpoint = `https://127.0.0.1:${server.port}`;
+    const graph = await startFakeGraph(entra, { key: certificate.keyPem, cert: certificate.certPem });
 
     const deleteOutside = (id: string): boolean => {
       const gone = store.deleteTree(id).length > 0;
@@ -180,9 +194,13 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       subscriptionId,
       caCertPem: certificate.certPem,
       caCertPath: certificate.certPath,
+      // The token names the audience it was asked for (`<audience>/.default`), which the fake Graph checks.
       credential: {
-        getToken: () =>
-          Promise.resolve({ token: 'fake-arm-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+        getToken: (scopes) =>
+          Promise.resolve({
+            token: `fake-token:${[scopes].flat()[0]?.replace(/\/\.default$/, '') ?? ''}`,
+            expiresOnTimestamp: Date.now() + 3_600_000,
+          }),
       },
       clientOptions: {
         endpoint,
@@ -261,7 +279,11 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       clearRequests: () => {
         requests.length = 0;
       },
+      directory: entra,
+      graph,
+      roleAssignments: () => [...authorization.assignments.values()],
       stop: async () => {
+        await graph.stop();
         await server.close();
         await rm(directory, { recursive: true, force: true });
       },

@@ -1,3 +1,4 @@
+import { Authorization } from './authorization.js';
 import { propertiesOf, provisioningStateOf, type TypeBehaviour } from './behaviour.js';
 import { ArmError, resourceGroupNotFound, resourceNotFound } from './errors.js';
 import {
@@ -33,6 +34,9 @@ export class ArmRouter {
   constructor(private readonly context: ArmContext) {}
 
   handle(method: string, url: URL, request: JsonObject | undefined): Reply {
+    if (this.context.authorization && Authorization.matches(url.pathname)) {
+      return this.context.authorization.handle(method, url, request);
+    }
     const path = parseArmPath(url.pathname, isChildType);
     if (path.kind === 'unknown') {
       throw new ArmError(404, 'InvalidResourceType', `The fake ARM server has no route for ${url.pathname}.`);

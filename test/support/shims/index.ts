@@ -70,10 +70,18 @@ export interface ShimWorld {
   /** k0rdent's objects: `stuck` when their finalizers can no longer be removed (kcm is gone). */
   k0rdent: {
     management: 'present' | 'stuck' | null;
-    clusterDeployments: Record<string, 'present' | 'stuck'>;
+    /** `deleting`: its deletion has begun (a finalizer still runs). */
+    clusterDeployments: Record<string, 'present' | 'stuck' | 'deleting'>;
+    /** The Credential each ClusterDeployment names (default azure-cluster-credential). */
+    credentials?: Record<string, string>;
   } | null;
-  /** Kubernetes objects by `resource/namespace/name` (kube.js), with the release that created them. */
-  objects?: Record<string, Record<string, unknown> & { _owner?: string }>;
+  /** Objects applied with kubectl (kube-objects.js), by `Kind/namespace/name`. */
+  objects?: Record<
+    string,
+    { kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown }
+  >;
+  /** CAPZ, which kcm installs: ready (default), its pod never Ready, or not installed at all. */
+  capz?: 'ready' | 'not-ready' | 'absent';
   /** The CSI driver's node pods never become ready (their registrar fails). */
   csi?: { nodesNotReady?: boolean };
   /** KOF knobs: reads of the VictoriaMetrics webhook's Endpoints before its pod is Ready. */

@@ -24,11 +24,15 @@ import {
   kubectlApply,
   kubectlDeleteOne,
   kubectlGet,
+  mineFirst,
+  APPLIES,
+  readInput,
   namespaceExists,
   positional,
   pullChart,
   uninstallChart,
 } from './kube.js';
+import { handlesKubectl, kubeObjects } from './kube-objects.js';
 import { isRunning, machineNamed } from './world.js';
 
 const TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
@@ -358,6 +362,14 @@ export function helm(args, world, save) {
 export function kubectl(args, world, save) {
   const unavailable = apiAvailable(world);
   if (unavailable) fail(unavailable);
+  // KOF's kinds, and the ClusterDeployment's lifecycle, are kube.js's; the rest of the objects kube-objects.js's.
+  if (args.includes('apply')) {
+    const input = readInput();
+    const items = input.kind === 'List' ? input.items : [input];
+    if (items.some((item) => APPLIES.has(item.kind))) return kubectlApply(world, save, input);
+    return kubeObjects(args, world, save, input);
+  }
+  if (!mineFirst(args) && handlesKubectl(args)) return kubeObjects(args, world, save);
   const verb = args.find((a) => ['get', 'wait', 'delete', 'apply'].includes(a));
   if (verb === 'wait') return;
   if (verb === 'apply') return kubectlApply(world, save);

@@ -87,7 +87,9 @@ function known(world, spec) {
   return spec !== undefined && (spec.brings === null || Boolean(world.releases[spec.brings]));
 }
 
-const key = (resource, namespace, name) => `${resource}/${namespace ?? ''}/${name}`;
+// Shared with kube-objects.js: `Kind/namespace/name` (no namespace for cluster-scoped kinds).
+const kindOfResource = (resource) => RESOURCES.find((r) => r.resource === resource)?.kind ?? resource;
+const key = (resource, namespace, name) => `${kindOfResource(resource)}/${namespace ?? ''}/${name}`;
 
 function objects(world) {
   world.objects ??= {};
@@ -95,7 +97,12 @@ function objects(world) {
 }
 
 function put(world, resource, namespace, name, object, owner) {
-  objects(world)[key(resource, namespace, name)] = { ...object, ...(owner ? { _owner: owner } : {}) };
+  objects(world)[key(resource, namespace, name)] = {
+    kind: kindOfResource(resource),
+    ...object,
+    metadata: { ...object.metadata, name, ...(namespace ? { namespace } : {}) },
+    ...(owner ? { _owner: owner } : {}),
+  };
 }
 
 function get(world, resource, namespace, name) {
@@ -109,8 +116,8 @@ function remove(world, resource, namespace, name) {
 function listOf(world, resource, namespace) {
   return Object.entries(objects(world))
     .filter(([k]) => {
-      const [r, ns] = k.split('/');
-      return r === resource && (namespace === undefined || ns === namespace);
+      const [kind, ns] = k.split('/');
+      return kind === kindOfResource(resource) && (namespace === undefined || ns === namespace);
     })
     .map(([, o]) => o);
 }
@@ -314,7 +321,7 @@ export function installChart(world, release, chart, namespace, values, nodes) {
 /** What `helm uninstall` removes: the objects the release created (not CRDs' custom objects). */
 export function uninstallChart(world, release) {
   for (const [k, o] of Object.entries(objects(world))) {
-    if (o._owner === release && !k.startsWith('namespaces/')) delete objects(world)[k];
+    if (o._owner === release && !k.startsWith('Namespace/')) delete objects(world)[k];
   }
 }
 
@@ -338,8 +345,14 @@ function positional(args) {
   return args.filter((a, i) => !a.startsWith('-') && !VALUED.test(args[i - 1] ?? ''));
 }
 
-export function kubectlApply(world, save) {
-  const input = JSON.parse(readFileSync(0, 'utf8'));
+/** The kinds whose apply this module answers (the others are kube-objects.js's). */
+export const APPLIES = new Set(['Namespace', 'StorageClass', 'ClusterDeployment']);
+
+export function readInput() {
+  return JSON.parse(readFileSync(0, 'utf8'));
+}
+
+export function kubectlApply(world, save, input = readInput()) {
   const items = input.kind === 'List' ? input.items : [input];
   // What was applied before a refused item stays applied, as with kubectl.
   const refuse = (message) => {
@@ -361,6 +374,7 @@ export function kubectlApply(world, save) {
       );
     let object = { ...item };
     if (item.kind === 'Secret' && item.stringData) {
+      // The API server keeps stringData as base64 data.
       const data = Object.fromEntries(
         Object.entries(item.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
       );
@@ -493,10 +507,23 @@ export function kubectlDeleteOne(args, world, save, resourceName, name) {
 /** `delete clusterdeployments --all`: what kcm removed goes from the store too. */
 export function forgetDeletedClusterDeployments(world) {
   for (const [k, o] of Object.entries(objects(world))) {
-    if (!k.startsWith('clusterdeployments.k0rdent.mirantis.com/')) continue;
+    if (!k.startsWith('ClusterDeployment/')) continue;
     const present = world.k0rdent?.clusterDeployments[`${o.metadata.namespace}/${o.metadata.name}`];
     if (!present) delete objects(world)[k];
   }
+}
+
+/** Calls this module answers before kube-objects.js: KOF's kinds, and a ClusterDeployment by name. */
+export function mineFirst(args) {
+  const words = positional(args);
+  const verb = words.find((w) => ['apply', 'get', 'delete'].includes(w));
+  if (verb === 'apply') return false;
+  const resource = words[words.indexOf(verb) + 1] ?? '';
+  const spec = resourceNamed(resource);
+  if (!spec) return false;
+  if (spec.kind === 'ClusterDeployment')
+    return words.length > words.indexOf(verb) + 2 && !args.includes('--all');
+  return !['Secret', 'Credential', 'CustomResourceDefinition', 'ConfigMap'].includes(spec.kind);
 }
 
 export { resourceNamed, known, positional, flag };
