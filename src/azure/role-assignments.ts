@@ -98,7 +98,9 @@ export class RoleAssignments {
         return { id: body.id ?? id, outcome: 'created' };
       } catch (error) {
         if (error instanceof RestCallError && error.code === 'RoleAssignmentExists') {
-          return { id, outcome: 'existing' };
+          // Ours when it stands under the name this grant derives (a PUT repeated after a lost answer).
+          const ours = await this.get(id);
+          return { id, outcome: ours?.principalId === grant.principalId ? 'created' : 'existing' };
         }
         const replicating = error instanceof RestCallError && error.code === 'PrincipalNotFound';
         if (!replicating || attempt >= retryPrincipal.attempts) throw error;

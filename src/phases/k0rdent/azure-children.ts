@@ -94,6 +94,7 @@ export class SetupAzureChildren extends K0rdentPhase {
         ? await this.createdPrincipal(context, graph, { subscriptionId, tenantId })
         : await this.suppliedPrincipal(context, graph, settings.client_id, { subscriptionId, tenantId });
 
+    const previous = readAzureChildren(context.state.read());
     const role = settings.role ?? (principal.created ? DEFAULT_ROLE : undefined);
     let assignment: { id: string; outcome: 'created' | 'existing' } | undefined;
     if (role !== undefined) {
@@ -108,6 +109,12 @@ export class SetupAzureChildren extends K0rdentPhase {
           ? `role ${role} assigned to ${principal.clientId} on ${scope}`
           : `role ${role} was already assigned to ${principal.clientId} on ${scope} (not by this deployment: kept on undo)`,
       );
+    }
+    // A grant this deployment made earlier for another principal, role or scope is not wanted any more.
+    if (previous?.role_assignment_id !== undefined && previous.role_assignment_id !== assignment?.id) {
+      const assignments = await this.runtime.roleAssignments(context.signal);
+      await assignments.delete(previous.role_assignment_id);
+      context.output.info(`deleted the earlier role assignment ${previous.role_assignment_id}`);
     }
     this.record(context, {
       subscription_id: subscriptionId,
@@ -283,7 +290,11 @@ export class SetupAzureChildren extends K0rdentPhase {
       application_object_id: created.id,
     };
     // Recorded before anything else exists: from here on, undo knows what to delete.
-    this.record(context, { ...(recorded?.client_id === created.appId ? recorded : {}), ...base });
+    this.record(context, {
+      ...(recorded?.client_id === created.appId ? recorded : {}),
+      ...keptGrant(fact),
+      ...base,
+    });
     const principal =
       (await graph.servicePrincipal(created.appId)) ??
       (await this.graphCall(() => graph.createServicePrincipal(created.appId)));
@@ -344,6 +355,7 @@ export class SetupAzureChildren extends K0rdentPhase {
       tenant_id: account.tenantId,
       client_id: clientId,
       created_by_deployment: false,
+      ...keptGrant(previous),
       ...(principal ? { principal_object_id: principal.id } : {}),
     });
     if ((await this.storedSecret()) !== secret) await this.storeSecret(context, secret, clientId);
@@ -546,6 +558,11 @@ async function capzProblem(kubeconfig: string, options: ToolOptions): Promise<st
     );
   });
   return ready ? '' : `CAPZ pod(s) ${capz.map((p) => p.metadata?.name ?? '').join(', ')} not Ready`;
+}
+
+/** A role assignment made earlier stays recorded until the run replaces or deletes it. */
+function keptGrant(fact: AzureChildren | undefined): Partial<AzureChildren> {
+  return fact?.role_assignment_id === undefined ? {} : { role_assignment_id: fact.role_assignment_id };
 }
 
 function explainAuthorization(error: unknown, scope: string): unknown {

@@ -5,13 +5,14 @@
  * a failed delete leaves every phase as it was; a failing local step is reported and does not stop it.
  */
 import { resetFrom, addNote, markPending, removeArtifact, setFact } from '../../state/transitions.js';
-import { statusOf } from '../../state/document.js';
+import { mayHaveBuilt, statusOf } from '../../state/document.js';
 import type { Deployment, PhaseContext } from '../phase.js';
 import { partsOf } from './parts.js';
 import { disconnectTunnel } from './vpn.js';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FACT } from './facts.js';
+import { FACT, readAzureChildren } from './facts.js';
+import { releaseChildrenPrincipal } from './azure-children.js';
 
 export interface FastDestroyResult {
   readonly resourceGroup: 'deleted' | 'absent';
@@ -42,6 +43,12 @@ export async function fastDestroy(
     await disconnectTunnel(parts, { env: parts.runtime.env, signal: context.signal });
   } catch (error) {
     warn(`taking the tunnel down failed: ${(error as Error).message}`);
+  }
+  // The child clusters' service principal lives outside the group (in Entra ID, with a role on the
+  // subscription): released first, so a failure stops here with the state still naming it.
+  const before = context.state.read();
+  if (readAzureChildren(before) !== undefined || mayHaveBuilt(before.phases.setup_azure_children)) {
+    await releaseChildrenPrincipal(parts, context);
   }
   const azure = await parts.runtime.azure(context.signal);
   const resourceGroup = await azure.deleteResourceGroup(rg);

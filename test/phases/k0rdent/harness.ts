@@ -91,6 +91,8 @@ export interface HarnessOptions {
   readonly adjustConfig?: (loaded: LoadedConfig) => LoadedConfig;
   /** Changes to the built deployment's phases (a stand-in for a phase another part provides). */
   readonly adjustPhases?: (phases: readonly Phase[], runtime: K0rdentRuntime) => readonly Phase[];
+  /** More environment for the phases (e.g. a supplied client secret). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -111,7 +113,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   process.chdir(dir);
   const warnings: string[] = [];
   const infos: string[] = [];
-  const env = { ...shims.env, PATH: [...(options.path ?? []), shims.binDir].join(delimiter), HOME: dir };
+  const env = {
+    ...shims.env,
+    ...options.env,
+    PATH: [...(options.path ?? []), shims.binDir].join(delimiter),
+    HOME: dir,
+  };
   const time = options.time ?? 'virtual';
   const clock = {
     now: () => (time === 'virtual' ? shims.clock.now() : Date.now()),
