@@ -288,3 +288,20 @@ test('a ClusterDeployment still being deleted stops the rollback within its boun
   expect(summary.steps.map((s) => s.phase)).toEqual(['install_kof_regional', 'install_kof_mothership']);
   expect(h.shims.world().objects?.[CD_KEY]).toBeUndefined();
 });
+
+test('--fast deletes the regional ClusterDeployment (until it is gone) before the resource group', async () => {
+  h.shims.updateWorld((w) => {
+    w.regional = { readyAfterPolls: 1, deletePolls: 2 };
+  });
+  await run();
+  h.shims.clearCalls();
+  const result = await h.fast('setup_network');
+  expect(result.resourceGroup).toBe('deleted');
+  expect(h.shims.world().objects?.[CD_KEY]).toBeUndefined();
+  const deletes = h.shims.calls('kubectl').filter((c) => c.args.includes('delete'));
+  expect(deletes.map((c) => c.args.find((a) => a.startsWith('clusterdeployments')))).toContain(
+    'clusterdeployments.k0rdent.mirantis.com',
+  );
+  const doc = await h.state();
+  expect(doc.phases.install_kof_regional?.status).toBe('pending');
+});
