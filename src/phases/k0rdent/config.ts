@@ -573,16 +573,6 @@ function crossChecks(config: ParsedConfig): { path: (string | number)[]; message
       message: `${wgText} is too small for ${hosts} hosts (hub .1, hosts from .11); expected a /24 or larger`,
     });
   }
-  if (config.kof.enabled) {
-    for (const key of ['domain', 'admin_email'] as const) {
-      if (config.kof.regional[key] === undefined) {
-        problems.push({
-          path: ['kof', 'regional', key],
-          message: `is required when kof.enabled is true (the regional cluster's ${key === 'domain' ? 'DNS domain, e.g. regional.example.com' : 'certificate e-mail, e.g. admin@example.com'})`,
-        });
-      }
-    }
-  }
   return problems;
 }
 

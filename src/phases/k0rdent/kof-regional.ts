@@ -69,7 +69,8 @@ export class InstallKofRegional extends K0rdentPhase {
     const { domain, admin_email: email } = regional;
     if (domain === undefined || email === undefined)
       throw new PhaseConfigurationError(
-        'kof.regional.domain and kof.regional.admin_email must be set for the regional cluster',
+        'the regional cluster needs kof.regional.domain (e.g. regional.example.com) and kof.regional.admin_email ' +
+          '(e.g. admin@example.com): set both in the config',
       );
     const children = childrenFact(context);
     const kubeconfig = this.kubeconfig;

@@ -399,7 +399,7 @@ export function kubectl(args, world, save) {
           ]
         : []),
       ...Object.entries(world.objects ?? {})
-        .filter(([k]) => k.startsWith(`deployments/${namespace}/`))
+        .filter(([k]) => k.startsWith(`Deployment/${namespace}/`))
         .map(([, o]) => ({ metadata: o.metadata, spec: o.spec, status: o.status })),
     ];
     process.stdout.write(JSON.stringify({ items }));
