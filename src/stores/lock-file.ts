@@ -109,9 +109,11 @@ export class LockFile {
   /** The owner's handle: it keeps `.lock.processes` up to date while it holds the lock. */
   private held(info: LockInfo, opened: Opened): LockHandle {
     let writes = Promise.resolve();
+    // One name for the life of the handle: its writes are chained, so they never share it.
+    const temp = `${this.path}.${process.pid}.${crypto().randomBytes(8).toString('hex')}.tmp`;
     const stop = onGroupsChanged((groups) => {
       const list: ProcessList = { token: info.token, processes: groups.map(recorded) };
-      writes = writes.then(() => this.writeProcesses(list)).catch(() => undefined);
+      writes = writes.then(() => this.writeProcesses(list, temp)).catch(() => undefined);
     });
     return {
       shared: false,
@@ -169,8 +171,7 @@ export class LockFile {
   }
 
   /** Replaces `.lock.processes` in one rename; never fsynced: it only matters on this host. */
-  private async writeProcesses(list: ProcessList): Promise<void> {
-    const temp = `${this.path}.${process.pid}.${crypto().randomBytes(8).toString('hex')}.tmp`;
+  private async writeProcesses(list: ProcessList, temp: string): Promise<void> {
     try {
       await writeFile(temp, JSON.stringify(list) + '\n', { mode: 0o600 });
       await rename(temp, this.processesPath);

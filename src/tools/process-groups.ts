@@ -5,7 +5,10 @@
  * - a watchdog: one small `sh` per process, in a session of its own, reading a pipe from this
  *   process. It learns each group as it starts and ends; when the pipe closes without this process
  *   having ended them (it was killed, even with SIGKILL, alone or with its process group), it sends
- *   the groups still registered SIGTERM, then SIGKILL after a grace period.
+ *   the groups still registered SIGTERM, then SIGKILL after a grace period. A command is announced
+ *   before it is spawned, and carries its announcement in its environment: if this process dies
+ *   between the spawn and the registration of its group, the watchdog finds that group by the
+ *   announcement (Linux: /proc/<pid>/environ) and ends it too.
  * - the state lock: it records the live groups (listeners here), so that a run taking over the lock
  *   of a run that died ends whatever of it is still alive before starting the same phase again.
  *
@@ -32,25 +35,56 @@ export function prepareTracking(): void {
   watchdog();
 }
 
+/** The variable a spawned command carries, naming its announcement (see announceSpawn). */
+export const SPAWN_ENV = 'K0RDENT_DEPLOY_SPAWN';
+
+let spawns = 0;
+
+export interface Announcement {
+  readonly seq: number;
+  /** Variables the command must be spawned with. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Tells the watchdog a command is about to be spawned, before it exists, so that no moment remains
+ * in which it lives unknown to the watchdog. Follow with trackGroup(pgid, seq), or spawnFailed(seq).
+ */
+export function announceSpawn(): Announcement {
+  const seq = ++spawns;
+  const dog = watchdog();
+  if (!dog) return { seq, env: {} };
+  dog.write(`?${seq}\n`);
+  return { seq, env: { [SPAWN_ENV]: `${dog.token}-${seq}` } };
+}
+
+export function spawnFailed(seq: number): void {
+  watchdog()?.write(`!${seq}\n`);
+}
+
 /** Registers a group the moment its leader is spawned (the watchdog first: it is the one that acts). */
-export function trackGroup(pgid: number): void {
-  watchdog()?.write(`+${pgid}\n`);
+export function trackGroup(pgid: number, seq?: number): void {
+  watchdog()?.write(seq === undefined ? `+${pgid}\n` : `+${pgid} ${seq}\n`);
   const started = leaderStartOf(pgid);
   live.set(pgid, { pgid, ...(started === undefined ? {} : { leaderStart: started }) });
   notify();
 }
 
+/**
+ * Listeners are not told: a group that ended may stay in what they recorded until the next group
+ * starts, which is harmless (a takeover checks each group's leader start time before it signals,
+ * see groupAlive) and saves a lock write per command.
+ */
 export function untrackGroup(pgid: number): void {
   if (!live.delete(pgid)) return;
   watchdog()?.write(`-${pgid}\n`);
-  notify();
 }
 
 export function liveGroups(): readonly ProcessGroup[] {
   return [...live.values()];
 }
 
-/** Called with the live groups whenever they change; returns the function that stops it. */
+/** Called with the live groups whenever one starts; returns the function that stops it. */
 export function onGroupsChanged(listener: (groups: readonly ProcessGroup[]) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
@@ -122,19 +156,42 @@ function leaderStartOf(pid: number): number | undefined {
 }
 
 /**
- * Reads `+PGID` / `-PGID` lines; at end of input (this process is gone, or exited), ends the groups
- * still registered. The script is constant: the only data it gets are the digits it checks.
+ * Reads `?SEQ` (a command is about to be spawned), `+PGID SEQ` (its group), `-PGID` (the group
+ * ended) and `!SEQ` (the spawn failed). At end of input (this process is gone, or exited) it ends
+ * the groups still registered and, for a spawn announced but never registered (this process died
+ * in between), the groups of the processes whose environment carries that announcement. The script
+ * is constant: its only data are the token ($1, checked to be hex) and the digits it checks.
  */
 const WATCHDOG_SCRIPT = `
+token=$1
+case $token in ''|*[!0-9a-f]*) token= ;; esac
 groups=' '
+pending=' '
+settle() { case $pending in *" $1 "*) pending="\${pending%% $1 *} \${pending#* $1 }" ;; esac; }
 while IFS= read -r line; do
-  pgid=\${line#?}
-  case $pgid in ''|*[!0-9]*) continue ;; esac
+  rest=\${line#?}
+  id=\${rest%% *}
+  case $id in ''|*[!0-9]*) continue ;; esac
   case $line in
-    +*) groups="$groups$pgid " ;;
-    -*) case $groups in *" $pgid "*) groups="\${groups%% $pgid *} \${groups#* $pgid }" ;; esac ;;
+    '?'*) pending="$pending$id " ;;
+    '!'*) settle "$id" ;;
+    +*)
+      groups="$groups$id "
+      seq=\${rest#* }
+      case $seq in ''|*[!0-9]*) ;; *) settle "$seq" ;; esac ;;
+    -*) case $groups in *" $id "*) groups="\${groups%% $id *} \${groups#* $id }" ;; esac ;;
   esac
 done
+if [ -n "$token" ]; then
+  for seq in $pending; do
+    for f in $(grep -lzxF "${SPAWN_ENV}=$token-$seq" /proc/[0-9]*/environ 2>/dev/null); do
+      pid=\${f#/proc/}; pid=\${pid%/environ}
+      stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+      set -- \${stat##*) }
+      case $3 in ''|*[!0-9]*) ;; *) groups="$groups$3 " ;; esac
+    done
+  done
+fi
 set -- $groups
 [ $# -eq 0 ] && exit 0
 for g do kill -s TERM -- "-$g" 2>/dev/null; done
@@ -151,6 +208,8 @@ for g do kill -s KILL -- "-$g" 2>/dev/null; done
 
 interface Watchdog {
   write(line: string): void;
+  /** Names this process's announcements among those of other runs on the host. */
+  readonly token: string;
 }
 
 let started: Watchdog | null | undefined;
@@ -163,7 +222,8 @@ function watchdog(): Watchdog | null {
   try {
     // Synchronously: runCommand starts the watchdog right before it spawns a command.
     const { spawn } = process.getBuiltinModule('node:child_process');
-    const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], {
+    const token = process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex');
+    const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'k0rdent-deploy-watchdog', token], {
       stdio: ['pipe', 'ignore', 'ignore'],
       // A session of its own: killing this process's group (a cancelled CI job, a killed terminal)
       // must leave the watchdog alive to do its work.
@@ -176,7 +236,7 @@ function watchdog(): Watchdog | null {
     // Neither the watchdog nor its pipe keeps this process alive; exiting closes the pipe.
     child.unref();
     (pipe as unknown as { unref?: () => void }).unref?.();
-    started = { write: (line) => void pipe.write(line) };
+    started = { write: (line) => void pipe.write(line), token };
   } catch {
     started = null;
   }

@@ -7,10 +7,12 @@
  * `onLine`, not into the tail), and the tail is redacted when the command ends. So a validator's
  * evidence or a failed undo's error, kept in the state, is masked like streamed output.
  */
+import type { SpawnOptions } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { parseMaskCommand, redact, registerSecret } from '../secrets.js';
 import { childEnvironment } from './child-env.js';
-import { prepareTracking, trackGroup, untrackGroup } from './process-groups.js';
+import { failpoint } from '../failpoints.js';
+import { announceSpawn, prepareTracking, spawnFailed, trackGroup, untrackGroup } from './process-groups.js';
 
 export interface CommandOptions {
   readonly cwd?: string;
@@ -45,17 +47,23 @@ export async function runCommand(
   const tail: string[] = [];
   const captured: string[] = [];
   prepareTracking();
+  const announced = announceSpawn();
+  const spawnOptions: SpawnOptions = {
+    cwd: options.cwd,
+    env: { ...childEnvironment(options.env ?? process.env), ...announced.env },
+    // No input to give: /dev/null, which a script reads as the same end of input as an empty pipe.
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    // Its own process group, so cancelling kills the whole tree a script may have started; and
+    // tracked, so that it does not outlive this process (process-groups.ts).
+    detached: true,
+  };
   return new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], {
-      cwd: options.cwd,
-      env: childEnvironment(options.env ?? process.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group, so cancelling kills the whole tree a script may have started; and
-      // tracked, so that it does not outlive this process (process-groups.ts).
-      detached: true,
-    });
+    const child = spawn(file, [...args], spawnOptions);
     const group = child.pid;
-    if (group !== undefined) trackGroup(group);
+    // A crash test's death between the spawn and the registration of the group (process-groups.ts).
+    failpoint('spawn:before-track');
+    if (group === undefined) spawnFailed(announced.seq);
+    else trackGroup(group, announced.seq);
     const untrack = () => {
       if (group !== undefined) untrackGroup(group);
     };
@@ -88,8 +96,9 @@ export async function runCommand(
     };
     const out = lineSplitter('stdout');
     const err = lineSplitter('stderr');
-    child.stdout.on('data', (chunk: Buffer) => out.write(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.write(chunk));
+    // Both are pipes (stdio above); the types cannot tell once stdin is either of two kinds.
+    child.stdout?.on('data', (chunk: Buffer) => out.write(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.write(chunk));
 
     let killTimer: NodeJS.Timeout | undefined;
     const cancel = () => {
@@ -118,8 +127,10 @@ export async function runCommand(
         stdout: captured.join(''),
       });
     });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.stdin ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
   });
 }
 

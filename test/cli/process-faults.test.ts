@@ -4,7 +4,7 @@
  * script started); these tests kill the CLI the ways a lost terminal or runner does and look at
  * what is left.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, runCli, scratchDir, startCli, killGroup } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
@@ -91,12 +91,38 @@ test.each([
   ['the CLI alone', (child: { pid?: number }) => signal(child.pid!, 'SIGKILL')],
   ['the CLI and its process group', (child: Parameters<typeof killGroup>[0]) => killGroup(child, 'SIGKILL')],
 ])('SIGKILL of %s ends the running phase too', async (_what, kill) => {
-  // Once the group is listed, the watchdog has been told too (the known gap is a kill in between).
+  // Once the group is listed, the watchdog has been told too (a kill before that: the next test).
   const { child, done, pgid } = await startHolding({ listedInLock: true });
   expect(groupAlive(pgid)).toBe(true);
   kill(child);
   expect((await done).signal).toBe('SIGKILL');
   await waitFor(() => !groupAlive(pgid), 'the phase to end with the CLI', 20_000);
+});
+
+/** Processes working in `cwd` (a phase's script and what it started; the CLI's watchdog too, briefly). */
+function processesIn(cwd: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readlinkSync(`/proc/${entry}/cwd`) === cwd;
+      } catch {
+        return false; // Gone meanwhile, or not ours to look at.
+      }
+    })
+    .map(Number);
+}
+
+test('SIGKILL between spawning a phase and registering its group still ends the phase', async () => {
+  // The failpoint kills the CLI right after the spawn, before the watchdog hears of the group: only
+  // the announcement the command carries in its environment leads the watchdog to it.
+  const killed = await runCli(['run', '--pipeline', 'pipeline.yml', '--only', 'hold'], {
+    cwd: dir,
+    env: { K0RDENT_FAILPOINTS: 'spawn:before-track' },
+  });
+  expect(killed.signal).toBe('SIGKILL');
+  // Without the watchdog the phase would wait 30 s for release-hold, here well past this bound.
+  await waitFor(() => processesIn(dir).length === 0, 'the phase to end with the CLI', 20_000);
 });
 
 test("a run that takes over a dead run's lock ends its phase before running that phase again", async () => {
