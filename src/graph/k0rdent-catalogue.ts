@@ -117,7 +117,8 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     needs: ['install_k0s', 'setup_azure_children'],
     flag: 'kof',
     runnerScoped: false,
-    configKeys: [],
+    // The cloud config names the deployment's group, VNet, subnet and NSG (from its id) and location.
+    configKeys: ['azure.location', 'software.azure_disk_csi.version', 'software.azure_disk_csi.repository'],
   },
   {
     name: 'install_kof_mothership',
@@ -125,7 +126,8 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     needs: ['install_k0rdent', 'install_azure_csi'],
     flag: 'kof',
     runnerScoped: false,
-    configKeys: ['kof.version', 'kof.istio', 'kof.mothership'],
+    // Not the retry count, delay or timeout: they change how it waits, not what it installs.
+    configKeys: ['kof.version', 'kof.istio', 'kof.mothership.namespace', 'kof.mothership.storage_class'],
   },
   {
     name: 'install_kof_regional',
@@ -133,7 +135,22 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     needs: ['install_kof_mothership', 'setup_azure_children'],
     flag: 'kof',
     runnerScoped: false,
-    configKeys: ['kof.regional'],
+    configKeys: [
+      'kof.version',
+      'software.k0rdent.namespace',
+      'kof.regional.cluster_name',
+      'kof.regional.domain',
+      'kof.regional.admin_email',
+      'kof.regional.location',
+      'kof.regional.template',
+      'kof.regional.credential',
+      'kof.regional.cp_instance_size',
+      'kof.regional.worker_instance_size',
+      'kof.regional.root_volume_size',
+      'kof.regional.control_plane_number',
+      'kof.regional.workers_number',
+      'kof.regional.labels',
+    ],
   },
 ];
 

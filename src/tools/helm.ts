@@ -7,10 +7,20 @@ export interface HelmRelease {
   readonly kubeconfig: string;
 }
 
-export async function helmUpgradeInstall(
-  target: HelmRelease & { chart: string; version: string; timeoutSeconds: number },
-  options: ToolOptions = {},
-): Promise<void> {
+export interface HelmChartInstall extends HelmRelease {
+  /** An OCI reference, or a chart name in `repo`. */
+  readonly chart: string;
+  readonly version: string;
+  readonly timeoutSeconds: number;
+  /** A classic chart repository's URL (`--repo`), for a chart given by name. */
+  readonly repo?: string;
+  /** Values, each `--set key=value`: plain names, numbers and booleans (no commas, no file). */
+  readonly values?: Readonly<Record<string, string>>;
+  /** Start from the chart's values rather than the release's last ones (`--reset-values`). */
+  readonly resetValues?: boolean;
+}
+
+export async function helmUpgradeInstall(target: HelmChartInstall, options: ToolOptions = {}): Promise<void> {
   await runToolOrThrow(
     `helm upgrade --install ${target.release}`,
     'helm',
@@ -19,11 +29,14 @@ export async function helmUpgradeInstall(
       '--install',
       target.release,
       target.chart,
+      ...(target.repo ? ['--repo', target.repo] : []),
       '--version',
       target.version,
       '--namespace',
       target.namespace,
       '--create-namespace',
+      ...(target.resetValues ? ['--reset-values'] : []),
+      ...Object.entries(target.values ?? {}).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
       '--wait',
       '--timeout',
       `${target.timeoutSeconds}s`,

@@ -26,6 +26,8 @@ export interface KubeObject {
   readonly spec?: Record<string, unknown>;
   readonly status?: Record<string, unknown>;
   readonly data?: Record<string, string>;
+  /** Other top-level fields (a StorageClass's provisioner, a Secret's stringData). */
+  readonly [field: string]: unknown;
 }
 
 const base = (kubeconfig: string) => ['--kubeconfig', kubeconfig, '--request-timeout', '30s'];
@@ -52,13 +54,13 @@ export async function kubectlApply(
 }
 
 /** One object, or undefined when it does not exist; UnknownKindError when its kind is unknown. */
-export async function kubectlGet(
+export async function kubectlGet<T = KubeObject>(
   kubeconfig: string,
   resource: string,
   name: string,
-  namespace: string,
+  namespace: string | undefined,
   options: ToolOptions = {},
-): Promise<KubeObject | undefined> {
+): Promise<T | undefined> {
   const result = await runTool(
     'kubectl',
     [
@@ -67,14 +69,14 @@ export async function kubectlGet(
       resource,
       name,
       // Cluster-scoped kinds (CRDs, namespaces) take none.
-      ...(namespace === '' ? [] : ['--namespace', namespace]),
+      ...(namespace === '' || namespace === undefined ? [] : ['--namespace', namespace]),
       '--output',
       'json',
     ],
     // The object may be a Secret: its data is not streamed.
     { ...options, secret: true },
   );
-  if (result.exitCode === 0) return JSON.parse(result.stdout) as KubeObject;
+  if (result.exitCode === 0) return JSON.parse(result.stdout) as T;
   if (result.stderrTail.some((line) => NO_SUCH_TYPE.test(line)))
     throw failure(`kubectl get ${resource}`, result);
   if (result.stderrTail.some((line) => NOT_FOUND.test(line))) return undefined;
@@ -82,19 +84,27 @@ export async function kubectlGet(
 }
 
 /** Every object of a kind (in every namespace unless one is given). */
-export async function kubectlList(
+export async function kubectlList<T = KubeObject>(
   kubeconfig: string,
   resource: string,
-  options: ToolOptions & { namespace?: string } = {},
-): Promise<KubeObject[]> {
+  options: ToolOptions & { namespace?: string; selector?: string } = {},
+): Promise<T[]> {
   const where = options.namespace ? ['--namespace', options.namespace] : ['--all-namespaces'];
   const result = await runTool(
     'kubectl',
-    [...base(kubeconfig), 'get', resource, ...where, '--output', 'json'],
+    [
+      ...base(kubeconfig),
+      'get',
+      resource,
+      ...where,
+      ...(options.selector ? ['--selector', options.selector] : []),
+      '--output',
+      'json',
+    ],
     { ...options, secret: true },
   );
   if (result.exitCode !== 0) throw failure(`kubectl get ${resource}`, result);
-  return (JSON.parse(result.stdout) as { items?: KubeObject[] }).items ?? [];
+  return (JSON.parse(result.stdout) as { items?: T[] }).items ?? [];
 }
 
 /** Deletes one namespaced object and waits for it to be gone; absent (or its kind unknown) is done. */
@@ -123,6 +133,35 @@ export async function kubectlDeleteObject(
     options,
   );
   if (result.exitCode === 0) return 'deleted';
+  if (result.stderrTail.some((line) => NO_SUCH_TYPE.test(line))) return 'no-such-type';
+  throw new ToolFailedError(`kubectl delete ${resource} ${name} failed`, result.exitCode, result.stderrTail);
+}
+
+/**
+ * Asks for one object's deletion without waiting (`--wait=false`): the caller polls until it is gone
+ * within its own budget. Absent is fine; `no-such-type` when the cluster does not know the kind.
+ */
+export async function kubectlRequestDelete(
+  kubeconfig: string,
+  resource: string,
+  name: string,
+  namespace: string | undefined,
+  options: ToolOptions = {},
+): Promise<'requested' | 'no-such-type'> {
+  const result = await runTool(
+    'kubectl',
+    [
+      ...base(kubeconfig),
+      'delete',
+      resource,
+      name,
+      ...(namespace ? ['--namespace', namespace] : []),
+      '--ignore-not-found',
+      '--wait=false',
+    ],
+    options,
+  );
+  if (result.exitCode === 0) return 'requested';
   if (result.stderrTail.some((line) => NO_SUCH_TYPE.test(line))) return 'no-such-type';
   throw new ToolFailedError(`kubectl delete ${resource} ${name} failed`, result.exitCode, result.stderrTail);
 }

@@ -70,9 +70,35 @@ describe('the built-in k0rdent catalogue', () => {
         'azure.subscription_id',
         'software.k0rdent.namespace',
       ],
-      install_azure_csi: [],
-      install_kof_mothership: ['kof.version', 'kof.istio', 'kof.mothership'],
-      install_kof_regional: ['kof.regional'],
+      // Its cloud config names the location and the id's group, VNet, subnet and NSG.
+      install_azure_csi: [
+        'azure.location',
+        'software.azure_disk_csi.version',
+        'software.azure_disk_csi.repository',
+      ],
+      // Retries, delays and timeouts change how it waits, not what it installs.
+      install_kof_mothership: [
+        'kof.version',
+        'kof.istio',
+        'kof.mothership.namespace',
+        'kof.mothership.storage_class',
+      ],
+      install_kof_regional: [
+        'kof.version',
+        'software.k0rdent.namespace',
+        'kof.regional.cluster_name',
+        'kof.regional.domain',
+        'kof.regional.admin_email',
+        'kof.regional.location',
+        'kof.regional.template',
+        'kof.regional.credential',
+        'kof.regional.cp_instance_size',
+        'kof.regional.worker_instance_size',
+        'kof.regional.root_volume_size',
+        'kof.regional.control_plane_number',
+        'kof.regional.workers_number',
+        'kof.regional.labels',
+      ],
     });
   });
 

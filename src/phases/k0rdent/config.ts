@@ -175,6 +175,11 @@ const SshSchema = z.strictObject({
   lockdown: z._default(z.boolean(), true),
 });
 
+const AZURE_DISK_CSI_DEFAULTS = {
+  version: 'v1.30.0',
+  repository: 'https://raw.githubusercontent.com/kubernetes-sigs/azuredisk-csi-driver/master/charts',
+} as const;
+
 const SoftwareSchema = z.strictObject({
   k0s: z._default(z.strictObject({ version: z._default(K0S_VERSION, 'v1.33.2+k0s.0') }), {
     version: 'v1.33.2+k0s.0',
@@ -200,6 +205,14 @@ const SoftwareSchema = z.strictObject({
       url: 'https://github.com/k0sproject/k0sctl/releases/download/v{version}/k0sctl-{os}-{arch}',
     },
   ),
+  /** The Azure Disk CSI driver's official chart (install_azure_csi). */
+  azure_disk_csi: z._default(
+    z.strictObject({
+      version: z._default(VERSION, AZURE_DISK_CSI_DEFAULTS.version),
+      repository: z._default(httpsUrl, AZURE_DISK_CSI_DEFAULTS.repository),
+    }),
+    { ...AZURE_DISK_CSI_DEFAULTS },
+  ),
   helm: z._default(
     z.strictObject({
       version: z._default(VERSION, '3.18.4'),
@@ -221,6 +234,7 @@ const TIMEOUT_DEFAULTS = {
   vm_wait_check_interval: 30,
   verification_retries: 3,
   verification_retry_delay: 10,
+  azure_csi_wait: 600,
 } as const;
 
 const TimeoutsSchema = z.strictObject({
@@ -232,12 +246,130 @@ const TimeoutsSchema = z.strictObject({
   vm_wait_check_interval: z._default(seconds(600), TIMEOUT_DEFAULTS.vm_wait_check_interval),
   verification_retries: z._default(wholeNumber(1, 20), TIMEOUT_DEFAULTS.verification_retries),
   verification_retry_delay: z._default(seconds(600), TIMEOUT_DEFAULTS.verification_retry_delay),
+  /** How long the CSI driver's controller and node pods may take to become ready. */
+  azure_csi_wait: z._default(seconds(3600), TIMEOUT_DEFAULTS.azure_csi_wait),
   ssh_command: retired,
   cloud_init_timeout: retired,
   cloud_init_check_interval: retired,
 });
 
 const onOff = z._default(z.boolean({ error: 'expected true or false' }), false);
+
+const K8S_NAME = text(
+  /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+  'expected a Kubernetes object name (lower-case letters, digits, dashes; at most 63)',
+);
+const DOMAIN = text(
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+  'expected a DNS domain such as regional.example.com',
+);
+const EMAIL = text(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'expected an e-mail address such as admin@example.com');
+const LABEL_KEY_PATTERN =
+  /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = text(
+  /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/,
+  'expected a Kubernetes label value (letters, digits, . _ -; at most 63)',
+);
+/** Upstream writes the disk size as a string ("32"): both forms are accepted. */
+const DISK_GB_RULE = 'expected a root volume size in GB, a whole number from 30 to 4095';
+const diskGb = z.pipe(
+  z
+    .union([z.int(), z.string()], { error: DISK_GB_RULE })
+    .check(
+      z.refine((v) => /^\d+$/.test(String(v).trim()) && +v >= 30 && +v <= 4095, { error: DISK_GB_RULE }),
+    ),
+  z.transform((v: number | string) => Number(String(v).trim())),
+);
+
+const KOF_DEFAULTS = {
+  version: '1.1.0',
+  istio: { version: '1.1.0', namespace: 'istio-system' },
+  mothership: {
+    namespace: 'kof',
+    storage_class: 'default',
+    install_retries: 3,
+    retry_delay_seconds: 30,
+    install_timeout_seconds: 600,
+  },
+  regional: {
+    location: 'eastus',
+    template: 'azure-standalone-cp-1-0-8',
+    credential: 'azure-cluster-credential',
+    cp_instance_size: 'Standard_A4_v2',
+    worker_instance_size: 'Standard_A4_v2',
+    root_volume_size: 32,
+    control_plane_number: 1,
+    workers_number: 3,
+    labels: {},
+    ready_timeout_minutes: 30,
+    namespace: 'kof',
+    cluster_label: 'k0rdent.mirantis.com/istio-role=child',
+  },
+} as const;
+
+/**
+ * KOF (the bash project's keys and defaults, etc/kof-functions.sh and bin/install-kof-*.sh); an empty
+ * string or null counts as unset, as upstream's get_kof_config treats them (see dropBlankKof).
+ */
+const KofSchema = z.strictObject({
+  enabled: onOff,
+  version: z._default(VERSION, KOF_DEFAULTS.version),
+  istio: z._default(
+    z.strictObject({
+      version: z._default(VERSION, KOF_DEFAULTS.istio.version),
+      namespace: z._default(NAMESPACE, KOF_DEFAULTS.istio.namespace),
+    }),
+    { ...KOF_DEFAULTS.istio },
+  ),
+  mothership: z._default(
+    z.strictObject({
+      namespace: z._default(NAMESPACE, KOF_DEFAULTS.mothership.namespace),
+      /** `default`: pass none, so the cluster's default class (managed-csi) serves the volumes. */
+      storage_class: z._default(K8S_NAME, KOF_DEFAULTS.mothership.storage_class),
+      install_retries: z._default(wholeNumber(1, 10), KOF_DEFAULTS.mothership.install_retries),
+      retry_delay_seconds: z._default(wholeNumber(0, 600), KOF_DEFAULTS.mothership.retry_delay_seconds),
+      install_timeout_seconds: z._default(seconds(7200), KOF_DEFAULTS.mothership.install_timeout_seconds),
+      /** Accepted for the bash project's files; neither it nor this one reads it. */
+      collectors: z.optional(z.unknown()),
+    }),
+    { ...KOF_DEFAULTS.mothership },
+  ),
+  regional: z._default(
+    z.strictObject({
+      /** Default kof-regional-<id without k0rdent->-<location>. */
+      cluster_name: z.optional(K8S_NAME),
+      domain: z.optional(DOMAIN),
+      admin_email: z.optional(EMAIL),
+      location: z._default(LOCATION, KOF_DEFAULTS.regional.location),
+      template: z._default(K8S_NAME, KOF_DEFAULTS.regional.template),
+      credential: z._default(K8S_NAME, KOF_DEFAULTS.regional.credential),
+      cp_instance_size: z._default(VM_SIZE, KOF_DEFAULTS.regional.cp_instance_size),
+      worker_instance_size: z._default(VM_SIZE, KOF_DEFAULTS.regional.worker_instance_size),
+      root_volume_size: z._default(diskGb, KOF_DEFAULTS.regional.root_volume_size),
+      control_plane_number: z._default(wholeNumber(1, 9), KOF_DEFAULTS.regional.control_plane_number),
+      workers_number: z._default(wholeNumber(1, 100), KOF_DEFAULTS.regional.workers_number),
+      /** Added to the two labels KOF needs on a regional ClusterDeployment. */
+      labels: z._default(
+        z.record(z.string(), LABEL_VALUE).check(
+          z.refine((labels) => Object.keys(labels).every((k) => LABEL_KEY_PATTERN.test(k)), {
+            error: (issue) =>
+              `expected Kubernetes label keys such as k0rdent.mirantis.com/role; not ${Object.keys(
+                issue.input as object,
+              )
+                .filter((k) => !LABEL_KEY_PATTERN.test(k))
+                .join(', ')}`,
+          }),
+        ),
+        {},
+      ),
+      ready_timeout_minutes: z._default(wholeNumber(1, 240), KOF_DEFAULTS.regional.ready_timeout_minutes),
+      /** Read by the bash project's uninstall only; accepted so its files validate. */
+      namespace: z._default(NAMESPACE, KOF_DEFAULTS.regional.namespace),
+      cluster_label: z._default(z.string(), KOF_DEFAULTS.regional.cluster_label),
+    }),
+    { ...KOF_DEFAULTS.regional, labels: {} },
+  ),
+});
 
 const GUID_RULE = 'expected a GUID such as 00000000-0000-0000-0000-000000000000';
 const guid = text(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, GUID_RULE);
@@ -248,9 +380,6 @@ const ENV_NAME = text(
 const SCOPE_RULE =
   'expected an Azure scope: /subscriptions/<id> or /subscriptions/<id>/resourceGroups/<name> (or narrower)';
 const scope = text(/^\/subscriptions\/[0-9a-fA-F-]{36}(\/\S+)?$/, SCOPE_RULE);
-
-/** KOF settings beyond `enabled` are read by the KOF phases. */
-const KofSchema = z.looseObject({ enabled: onOff });
 
 export const AZURE_CHILDREN_DEFAULTS = {
   enabled: false,
@@ -306,9 +435,16 @@ export const K0rdentConfigSchema = z.strictObject({
       url: 'https://github.com/k0sproject/k0sctl/releases/download/v{version}/k0sctl-{os}-{arch}',
     },
     helm: { version: '3.18.4', url: 'https://get.helm.sh/helm-v{version}-{os}-{arch}.tar.gz' },
+    azure_disk_csi: { ...AZURE_DISK_CSI_DEFAULTS },
   }),
   timeouts: z._default(TimeoutsSchema, { ...TIMEOUT_DEFAULTS }),
-  kof: z._default(KofSchema, { enabled: false }),
+  kof: z._default(KofSchema, {
+    enabled: false,
+    version: KOF_DEFAULTS.version,
+    istio: { ...KOF_DEFAULTS.istio },
+    mothership: { ...KOF_DEFAULTS.mothership },
+    regional: { ...KOF_DEFAULTS.regional, labels: {} },
+  }),
   azure_children: z._default(AzureChildrenSchema, { ...AZURE_CHILDREN_DEFAULTS }),
 });
 
@@ -348,11 +484,25 @@ function dropNulls(value: unknown): unknown {
   );
 }
 
+/** Upstream's get_kof_config treats "" like null: unset, so the default applies. */
+function dropBlankKof(value: unknown): unknown {
+  const dropBlanks = (v: unknown): unknown =>
+    v === null || typeof v !== 'object' || Array.isArray(v)
+      ? v
+      : Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, inner]) => inner !== '')
+            .map(([k, inner]) => [k, dropBlanks(inner)]),
+        );
+  if (value === null || typeof value !== 'object' || !('kof' in value)) return value;
+  return { ...value, kof: dropBlanks(value.kof) };
+}
+
 const ADVICE = 'See config/k0rdent-default.yaml for every key, its default and what it allows.';
 
 export function validateConfig(value: unknown, source: string, parsed?: ParsedYaml): LoadedConfig {
   const text = parsed?.text ?? '';
-  value = dropNulls(value ?? {});
+  value = dropBlankKof(dropNulls(value ?? {}));
   const result = K0rdentConfigSchema.safeParse(value);
   if (!result.success) {
     const problems = issuesToProblems(result.error.issues, parsed ?? { value, text });

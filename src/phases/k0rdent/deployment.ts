@@ -13,7 +13,10 @@ import { BUILTIN_DEPLOYMENT_ID_RULE, derivedNameProblems } from './azure-names.j
 import type { DeploymentParts } from './base.js';
 import { DEFAULT_CONFIG_FILES, readConfigFile, validateConfig, type LoadedConfig } from './config.js';
 import { CreateVms } from './create-vms.js';
+import { InstallAzureCsi } from './azure-csi.js';
 import { InstallK0rdent } from './install-k0rdent.js';
+import { InstallKofMothership } from './kof-mothership.js';
+import { InstallKofRegional } from './kof-regional.js';
 import { InstallK0s } from './install-k0s.js';
 import { Layout } from './layout.js';
 import { registerParts } from './parts.js';
@@ -49,6 +52,9 @@ const OPTIONAL_IMPLEMENTATIONS: Record<
   new (parts: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) => Phase
 > = {
   setup_azure_children: SetupAzureChildren,
+  install_azure_csi: InstallAzureCsi,
+  install_kof_mothership: InstallKofMothership,
+  install_kof_regional: InstallKofRegional,
 };
 
 export function buildK0rdentDeployment({ id, loaded, runtime, switches }: BuildOptions): Deployment {

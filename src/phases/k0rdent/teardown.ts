@@ -39,6 +39,23 @@ export async function fastDestroy(
   );
   await options.commit();
 
+  // KOF's regional cluster keeps its Azure resources in a group of its own that CAPZ manages: delete
+  // its ClusterDeployment through the cluster, and wait until it is gone, while the cluster still runs.
+  // A failure stops here, with the state still naming it.
+  const regional = deployment.phases.find((p) => p.name === 'install_kof_regional');
+  if (regional?.rollback && mayHaveBuilt(context.state.read().phases.install_kof_regional)) {
+    await regional.rollback({ ...context, phase: regional.name });
+    context.state.update((d, stamp) =>
+      markPending(
+        d,
+        regional.name,
+        stamp,
+        'regional cluster deleted before the resource group (fast destroy)',
+      ),
+    );
+    await options.commit();
+  }
+
   try {
     await disconnectTunnel(parts, { env: parts.runtime.env, signal: context.signal });
   } catch (error) {

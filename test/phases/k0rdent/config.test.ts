@@ -175,3 +175,40 @@ test('a pinned deployment id must leave room for the names Azure derives from it
     /the virtual network name k0rdent-x+-vnet is 68 characters; Azure allows 64/,
   );
 });
+
+test('KOF keys: the bash project defaults, "" and null as unset, and problems that name the key and what is allowed', () => {
+  const kof = parseConfig(
+    'kof:\n  enabled: false\n  version: ""\n  istio:\n    version: 1.1.0\n  mothership:\n    storage_class: default\n    collectors:\n      global: {}\n  regional:\n    cluster_name: ""\n    root_volume_size: "64"\n    cp_instance_size: Standard_D4pls_v6\n',
+    'k.yaml',
+  ).config.kof;
+  expect(kof.version).toBe('1.1.0');
+  expect(kof.regional.cluster_name).toBeUndefined();
+  expect(kof.regional.root_volume_size).toBe(64);
+  expect(kof.regional).toMatchObject({
+    location: 'eastus',
+    template: 'azure-standalone-cp-1-0-8',
+    credential: 'azure-cluster-credential',
+    cp_instance_size: 'Standard_D4pls_v6',
+    worker_instance_size: 'Standard_A4_v2',
+    control_plane_number: 1,
+    workers_number: 3,
+  });
+  expect(kof.mothership).toMatchObject({ namespace: 'kof', install_retries: 3, retry_delay_seconds: 30 });
+  expect(validateConfig({}, 'x').config.software.azure_disk_csi.version).toBe('v1.30.0');
+
+  expect(problems('kof:\n  regional:\n    root_volume_size: 8\n')).toContain(
+    'kof.regional.root_volume_size: expected a root volume size in GB, a whole number from 30 to 4095',
+  );
+  expect(problems('kof:\n  regional:\n    admin_email: nobody\n')).toContain(
+    'kof.regional.admin_email: expected an e-mail address',
+  );
+  expect(problems('kof:\n  mothership:\n    install_retries: 0\n')).toContain(
+    'kof.mothership.install_retries: expected a whole number from 1 to 10',
+  );
+  expect(problems('kof:\n  regional:\n    labels:\n      "bad key!": x\n')).toContain(
+    'kof.regional.labels: expected Kubernetes label keys such as k0rdent.mirantis.com/role; not bad key!',
+  );
+  expect(problems('kof:\n  mothership:\n    storageclass: x\n')).toMatch(
+    /kof\.mothership.*storageclass.*allowed keys: .*storage_class/,
+  );
+});

@@ -14,8 +14,9 @@ import { silentReporter, type Reporter } from '../../../src/engine/reporter.js';
 import { rollbackDeployment, type RollbackSummary } from '../../../src/engine/rollback.js';
 import { runDeployment, type RunSummary } from '../../../src/engine/run.js';
 import { Session } from '../../../src/engine/session.js';
-import type { Deployment } from '../../../src/phases/phase.js';
-import { validateConfig } from '../../../src/phases/k0rdent/config.js';
+import type { Deployment, Phase } from '../../../src/phases/phase.js';
+import { validateConfig, type LoadedConfig } from '../../../src/phases/k0rdent/config.js';
+import { partsOf, registerParts } from '../../../src/phases/k0rdent/parts.js';
 import { buildK0rdentDeployment } from '../../../src/phases/k0rdent/deployment.js';
 import type { K0rdentRuntime } from '../../../src/phases/k0rdent/runtime.js';
 import type { StateDocument } from '../../../src/state/schema.js';
@@ -52,7 +53,12 @@ export interface Harness {
   }): Promise<RunSummary>;
   rollback(
     to: string,
-    options?: { destroy?: boolean; force?: boolean; topology?: Topology },
+    options?: {
+      destroy?: boolean;
+      force?: boolean;
+      topology?: Topology;
+      overrides?: Record<string, unknown>;
+    },
   ): Promise<RollbackSummary>;
   fast(to: 'prepare_deployment' | 'setup_network'): Promise<FastRollbackResult>;
   state(): Promise<StateDocument>;
@@ -81,6 +87,10 @@ export interface HarnessOptions {
   readonly time?: 'short' | 'virtual';
   /** The longest real sleep (default 5 ms): a real peer polled in a loop may want a gentler pace. */
   readonly maxSleepMs?: number;
+  /** Changes to the validated configuration before the deployment is built from it. */
+  readonly adjustConfig?: (loaded: LoadedConfig) => LoadedConfig;
+  /** Changes to the built deployment's phases (a stand-in for a phase another part provides). */
+  readonly adjustPhases?: (phases: readonly Phase[], runtime: K0rdentRuntime) => readonly Phase[];
   /** More environment for the phases (e.g. a supplied client secret). */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -163,23 +173,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     topology: Topology = THREE_PLUS_TWO,
     overrides: Record<string, unknown> = {},
     id = DEPLOYMENT_ID,
-  ) =>
-    buildK0rdentDeployment({
-      id,
-      loaded: validateConfig(
-        {
-          azure: { location: 'westus2' },
-          cluster: {
-            controllers: { count: topology.controllers, zones: [1, 2, 3] },
-            workers: { count: topology.workers, zones: [1, 2] },
-          },
-          network: { wireguard_port: 51820 },
-          ...overrides,
+  ): Deployment => {
+    const loaded = validateConfig(
+      {
+        azure: { location: 'westus2' },
+        cluster: {
+          controllers: { count: topology.controllers, zones: [1, 2, 3] },
+          workers: { count: topology.workers, zones: [1, 2] },
         },
-        'scenario config',
-      ),
+        network: { wireguard_port: 51820 },
+        ...overrides,
+      },
+      'scenario config',
+    );
+    const built = buildK0rdentDeployment({
+      id,
+      loaded: options.adjustConfig ? options.adjustConfig(loaded) : loaded,
       runtime,
     });
+    if (!options.adjustPhases) return built;
+    const adjusted = { ...built, phases: options.adjustPhases(built.phases, runtime) };
+    return registerParts(adjusted, partsOf(built));
+  };
   const store = new LocalStateStore(stateDir);
   const withSession = async <T>(d: Deployment, work: (session: Session) => Promise<T>): Promise<T> => {
     const session = await Session.open({ store, deployment: d, command: 'scenario', reporter });
@@ -207,8 +222,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }),
       );
     },
-    rollback: (to, { destroy = true, force = false, topology } = {}) => {
-      const d = deployment(topology);
+    rollback: (to, { destroy = true, force = false, topology, overrides } = {}) => {
+      const d = deployment(topology, overrides);
       return withSession(d, (session) => rollbackDeployment(session, d, reporter, { to, destroy, force }));
     },
     fast: (to) => {

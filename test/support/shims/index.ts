@@ -84,6 +84,12 @@ export interface ShimWorld {
   >;
   /** CAPZ, which kcm installs: ready (default), its pod never Ready, or not installed at all. */
   capz?: 'ready' | 'not-ready' | 'absent';
+  /** The CSI driver's node pods never become ready (their registrar fails). */
+  csi?: { nodesNotReady?: boolean };
+  /** KOF knobs: reads of the VictoriaMetrics webhook's Endpoints before its pod is Ready. */
+  kof?: { endpointsPendingPolls?: number };
+  /** The regional ClusterDeployment: Ready after so many reads (null: never); gone after so many reads once deleted. */
+  regional?: { readyAfterPolls?: number | null; deletePolls?: number; notReadyMessage?: string };
   /** Handshake initiations lost before one gets through (WireGuard retries every 5 s). */
   lostInitiations?: number;
   /** How long `wg-quick up` takes, in virtual milliseconds (default 1100). */

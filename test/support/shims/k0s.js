@@ -20,6 +20,20 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { checkKnownHost, fail, sshReachable } from './net.js';
 import { podCommand } from './pods.js';
+import {
+  forgetDeletedClusterDeployments,
+  installChart,
+  kubectlApply,
+  kubectlDeleteOne,
+  kubectlGet,
+  mineFirst,
+  APPLIES,
+  readInput,
+  namespaceExists,
+  positional,
+  pullChart,
+  uninstallChart,
+} from './kube.js';
 import { handlesKubectl, kubeObjects } from './kube-objects.js';
 import { isRunning, machineNamed } from './world.js';
 
@@ -114,6 +128,7 @@ export function k0sctl(args, world, save) {
     world.cluster = null;
     world.releases = {};
     world.k0rdent = null;
+    world.objects = {};
     save();
     return;
   }
@@ -285,35 +300,60 @@ export function helm(args, world, save) {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const release = args[args[0] === 'upgrade' ? 2 : 1];
+  const words = positional(args);
+  const release = words[1];
+  const namespace = option('--namespace') ?? 'default';
   if (args[0] === 'upgrade') {
+    const chart = words[2];
+    const version = option('--version');
+    const existing = world.releases[release];
+    if (!args.includes('--install') && !existing)
+      fail(`Error: UPGRADE FAILED: "${release}" has no deployed releases`);
+    const chartName = pullChart(chart, option('--repo'), version);
     const unavailable = apiAvailable(world);
     if (unavailable) fail('Error: Kubernetes cluster unreachable');
+    if (!args.includes('--create-namespace') && !namespaceExists(world, namespace))
+      fail(`Error: create: failed to create: namespaces "${namespace}" not found`);
     // --wait: the chart's pods must be scheduled somewhere; tainted nodes take none of them.
     if (!schedulable(world)) {
       fail(
-        `Error: ${world.releases[release] ? 'UPGRADE' : 'INSTALLATION'} FAILED: context deadline exceeded (pods Pending: 0/${world.cluster.nodes.length} nodes are available: untolerated taint or not ready)`,
+        `Error: ${existing ? 'UPGRADE' : 'INSTALLATION'} FAILED: context deadline exceeded (pods Pending: 0/${world.cluster.nodes.length} nodes are available: untolerated taint or not ready)`,
       );
     }
+    const values = Object.fromEntries(
+      args.flatMap((a, i) => (args[i - 1] === '--set' ? [a.split('=', 2)] : [])).map(([k, v]) => [k, v]),
+    );
+    // --reset-values starts from the chart's values; without it, helm reuses the release's last ones.
+    const effective =
+      args.includes('--reset-values') || !existing ? values : { ...existing.values, ...values };
+    const nodes = (world.cluster?.nodes ?? []).filter((n) => installedOn(world.cluster, n)).length;
+    const failure = installChart(world, release, chartName, namespace, effective, nodes);
     world.releases[release] = {
-      version: option('--version'),
-      status: 'deployed',
-      namespace: option('--namespace'),
+      version,
+      status: failure ? 'failed' : 'deployed',
+      namespace,
+      chart: chartName,
+      values: effective,
+      revision: (existing?.revision ?? 0) + 1,
     };
-    world.k0rdent ??= { management: 'present', clusterDeployments: {} };
+    if (chartName === 'kcm') world.k0rdent ??= { management: 'present', clusterDeployments: {} };
     save();
+    if (failure) fail(failure);
   } else if (args[0] === 'status') {
     const found = world.releases[release];
-    if (!found) fail('Error: release: not found');
+    if (!found || (found.namespace ?? namespace) !== namespace) fail('Error: release: not found');
     process.stdout.write(
       JSON.stringify({ info: { status: found.status }, chart: { metadata: { version: found.version } } }),
     );
   } else if (args[0] === 'uninstall') {
-    if (!world.releases[release]) fail('Error: uninstall: Release not loaded: kcm: release: not found');
+    const found = world.releases[release];
+    if (!found || (found.namespace ?? namespace) !== namespace)
+      fail(`Error: uninstall: Release not loaded: ${release}: release: not found`);
     delete world.releases[release];
+    uninstallChart(world, release);
     // The controller that would have removed their finalizers is gone: what is left stays, stuck.
     const k0rdent = world.k0rdent;
-    if (k0rdent) {
+    if (release === 'kcm' && k0rdent) {
       if (k0rdent.management === 'present') k0rdent.management = 'stuck';
       for (const name of Object.keys(k0rdent.clusterDeployments)) k0rdent.clusterDeployments[name] = 'stuck';
     }
@@ -325,11 +365,20 @@ export function kubectl(args, world, save) {
   const unavailable = apiAvailable(world);
   if (unavailable) fail(unavailable);
   if (podCommand(args, world, save)) return;
-  if (handlesKubectl(args)) return kubeObjects(args, world, save);
-  const verb = args.find((a) => ['get', 'wait', 'delete'].includes(a));
+  // KOF's kinds, and the ClusterDeployment's lifecycle, are kube.js's; the rest of the objects kube-objects.js's.
+  if (args.includes('apply')) {
+    const input = readInput();
+    const items = input.kind === 'List' ? input.items : [input];
+    if (items.some((item) => APPLIES.has(item.kind))) return kubectlApply(world, save, input);
+    return kubeObjects(args, world, save, input);
+  }
+  if (!mineFirst(args) && handlesKubectl(args)) return kubeObjects(args, world, save);
+  const verb = args.find((a) => ['get', 'wait', 'delete', 'apply'].includes(a));
   if (verb === 'wait') return;
+  if (verb === 'apply') return kubectlApply(world, save);
   if (verb === 'delete') return kubectlDelete(args, world, save);
-  if (args.includes('nodes')) {
+  const [, resource] = positional(args).slice(positional(args).indexOf('get'));
+  if (resource === 'nodes') {
     const cluster = world.cluster;
     const items = cluster.nodes.map((name) => ({
       metadata: { name },
@@ -339,34 +388,42 @@ export function kubectl(args, world, save) {
       status: { conditions: [{ type: 'Ready', status: installedOn(cluster, name) ? 'True' : 'Unknown' }] },
     }));
     process.stdout.write(JSON.stringify({ items }));
-  } else {
-    const items = world.releases.kcm
-      ? [
-          {
-            metadata: { name: 'kcm-controller-manager' },
-            spec: { replicas: 1 },
-            status: { availableReplicas: 1 },
-          },
-        ]
-      : [];
+  } else if (resource === 'deployments' && positional(args).length === positional(args).indexOf('get') + 2) {
+    const namespace = args[args.indexOf('--namespace') + 1];
+    const kcm = world.releases.kcm;
+    const items = [
+      ...(kcm && (kcm.namespace ?? namespace) === namespace
+        ? [
+            {
+              metadata: { name: 'kcm-controller-manager' },
+              spec: { replicas: 1 },
+              status: { availableReplicas: 1 },
+            },
+          ]
+        : []),
+      ...Object.entries(world.objects ?? {})
+        .filter(([k]) => k.startsWith(`Deployment/${namespace}/`))
+        .map(([, o]) => ({ metadata: o.metadata, spec: o.spec, status: o.status })),
+    ];
     process.stdout.write(JSON.stringify({ items }));
+  } else {
+    kubectlGet(args, world, save);
   }
 }
 
 function kubectlDelete(args, world, save) {
-  const positional = args.filter(
-    (a, i) => !a.startsWith('-') && !args[i - 1]?.match(/^--(kubeconfig|timeout|namespace|request-timeout)$/),
-  );
-  const [, kind, name] = positional.slice(positional.indexOf('delete'));
+  const words = positional(args);
+  const [, kind, name] = words.slice(words.indexOf('delete'));
   const k0rdent = world.k0rdent;
   const controller = Boolean(world.releases.kcm);
   const timedOut = (what) => fail(`error: timed out waiting for the condition on ${what}`);
-  if (kind.startsWith('clusterdeployments.k0rdent.mirantis.com')) {
+  if (kind.startsWith('clusterdeployments.k0rdent.mirantis.com') && args.includes('--all')) {
     if (!k0rdent) fail('error: the server doesn\'t have a resource type "clusterdeployments"');
     for (const cd of Object.keys(k0rdent.clusterDeployments)) {
       if (!controller) k0rdent.clusterDeployments[cd] = 'stuck';
       else delete k0rdent.clusterDeployments[cd];
     }
+    forgetDeletedClusterDeployments(world);
     save();
     if (!controller && Object.keys(k0rdent.clusterDeployments).length > 0) timedOut('clusterdeployments');
     return;
@@ -392,14 +449,12 @@ function kubectlDelete(args, world, save) {
     return;
   }
   if (kind === 'namespace') {
+    const kcmNamespace = k0rdent && (world.releases.kcm?.namespace ?? 'kcm-system') === name;
     const stuck =
-      k0rdent && (k0rdent.management !== null || Object.keys(k0rdent.clusterDeployments).length > 0);
+      kcmNamespace && (k0rdent.management !== null || Object.keys(k0rdent.clusterDeployments).length > 0);
     if (stuck) timedOut(`namespaces/${name}`);
-    if (!world.releases.kcm) world.k0rdent = null;
-    for (const id of Object.keys(world.objects ?? {}))
-      if (id.split('/')[1] === name) delete world.objects[id];
-    save();
-    return;
+    if (kcmNamespace && !world.releases.kcm) world.k0rdent = null;
+    return kubectlDeleteOne([...args, '--ignore-not-found'], world, save, 'namespaces', name);
   }
-  fail(`kubectl shim: cannot delete ${kind}`, 70);
+  return kubectlDeleteOne(args, world, save, kind, name);
 }

@@ -152,10 +152,10 @@ function all(world) {
   return [...builtIn(world), ...Object.values(world.objects ?? {})];
 }
 
-export function kubeObjects(args, world, save) {
+export function kubeObjects(args, world, save, input) {
   const { positional, options, namespace } = parse(args);
   const [verb, resource, name] = positional;
-  if (verb === 'apply') return apply(options, namespace, world, save);
+  if (verb === 'apply') return apply(options, namespace, world, save, input);
   const kind = kindOf(world, resource);
   if (!kind) fail(`error: the server doesn't have a resource type "${resource.split('.')[0]}"`);
   if (verb === 'get') {
@@ -194,12 +194,12 @@ export function kubeObjects(args, world, save) {
   );
 }
 
-function apply(options, namespace, world, save) {
+function apply(options, namespace, world, save, input) {
   if (options.filename !== '-' && options.f !== '-')
     fail('kubectl shim: apply reads from standard input only', 70);
   let document;
   try {
-    document = JSON.parse(readFileSync(0, 'utf8'));
+    document = input ?? JSON.parse(readFileSync(0, 'utf8'));
   } catch (error) {
     fail(`error: error parsing STDIN: ${error.message}`);
   }
@@ -235,7 +235,21 @@ function apply(options, namespace, world, save) {
       }
     }
     const id = key(kind, ns, object.metadata.name);
-    const stored = { ...object, metadata: { ...object.metadata, namespace: ns } };
+    // The API server keeps a Secret's stringData as base64 data.
+    const { stringData, ...rest } = object;
+    const data = stringData
+      ? {
+          ...(object.data ?? {}),
+          ...Object.fromEntries(
+            Object.entries(stringData).map(([k, v]) => [k, Buffer.from(String(v)).toString('base64')]),
+          ),
+        }
+      : object.data;
+    const stored = {
+      ...rest,
+      ...(data ? { data } : {}),
+      metadata: { ...object.metadata, namespace: kind.clusterScoped ? undefined : ns },
+    };
     const before = world.objects[id];
     const same = before && JSON.stringify(before) === JSON.stringify(stored);
     world.objects[id] = stored;
