@@ -7,7 +7,7 @@
  * number of checks without taking minutes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
@@ -58,18 +58,34 @@ let tools: string;
 const knownHosts = () => join(h.stateDir, 'ssh', 'known_hosts');
 const hostKeyLine = () => readFileSync(join(vm.root, 'etc', 'ssh_host_ed25519_key.pub'), 'utf8').split(' ');
 /**
- * The WireGuard network on loopback: the controller's WireGuard address is 127.0.0.11, where the
- * same sshd listens, so SSH through the "tunnel" (the kubeconfig fetch) reaches a real server too.
+ * The WireGuard network on loopback: the controller's WireGuard address is 127.0.0.11. Nothing
+ * listens there (tests bind only 127.0.0.1); the `ssh` on the phases' PATH routes it, see tunnelSsh.
  */
 const TUNNEL_ADDRESS = '127.0.0.11';
+/**
+ * The real OpenSSH client, with the route into the WireGuard tunnel standing in front of it: a
+ * connection to the controller's tunnel address goes to the VM's sshd on 127.0.0.1, as the tunnel
+ * would carry it there, and nothing else changes. HostKeyAlias keeps ssh checking and recording the
+ * host key under the address the phase asked for (`[127.0.0.11]:port`, as without the route), not
+ * under the public address's entry; every other destination gets ssh untouched.
+ */
+const tunnelSsh = (ssh: string, port: number) => `#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in
+    *@${TUNNEL_ADDRESS})
+      exec '${ssh}' -o Hostname=127.0.0.1 -o 'HostKeyAlias=[${TUNNEL_ADDRESS}]:${port}' "$@" ;;
+  esac
+done
+exec '${ssh}' "$@"
+`;
 const LOOPBACK_TUNNEL = { network: { wireguard_port: 51820, wireguard_network: '127.0.0.0/24' } };
 const run = (overrides: Record<string, unknown> = {}, until?: string) =>
   h.run({ topology: ONE_VM, overrides: { ...LOOPBACK_TUNNEL, ...overrides }, ...(until ? { until } : {}) });
 
 beforeAll(async () => {
-  vm = await startVmSshd({ user: 'k0rdent', authorizedKey: '', alsoListen: [TUNNEL_ADDRESS] });
+  vm = await startVmSshd({ user: 'k0rdent', authorizedKey: '' });
   tools = mkdtempSync(join(tmpdir(), 'k0rdent-ssh-tools-'));
-  symlinkSync(which('ssh') ?? 'ssh', join(tools, 'ssh'));
+  writeFileSync(join(tools, 'ssh'), tunnelSsh(which('ssh') ?? 'ssh', vm.port), { mode: 0o755 });
   h = await startHarness({
     publicIpAddresses: ['127.0.0.1'],
     shimmed: SHIMMED.filter((tool) => tool !== 'ssh'),
@@ -124,6 +140,9 @@ test('install_k0s reads the admin kubeconfig on the VM and points it at the API 
   expect(kubeconfig['current-context']).toBe(DEPLOYMENT_ID);
   expect(kubeconfig.contexts[0]?.context).toMatchObject({ cluster: DEPLOYMENT_ID, user: 'admin' });
   expect(kubeconfig.users[0]?.user['client-key-data']).toBe(CLIENT_KEY);
+  // Fetched through the tunnel: the controller's host key is pinned under its tunnel address too.
+  const [type, key] = hostKeyLine();
+  expect(readFileSync(knownHosts(), 'utf8')).toContain(`[${TUNNEL_ADDRESS}]:${vm.port} ${type} ${key}\n`);
   // A secret from the moment it arrived: masked in any output, and not in the state.
   expect(redact(`key ${CLIENT_KEY}`)).toBe('key ***');
   expect(readFileSync(join(h.stateDir, 'deployment-state.yaml'), 'utf8')).not.toContain(CLIENT_KEY);
@@ -208,8 +227,9 @@ test('a server that is down: create_vms spends its budget, install_k0s its tries
   h.warnings.length = 0;
   const fetched = await run();
   expect(fetched.failed?.phase).toBe('install_k0s');
+  // ssh's own last words name the address the route in tunnelSsh sent it to.
   expect(fetched.failed?.error.message).toBe(
-    `fetching the kubeconfig from k0s-controller (${TUNNEL_ADDRESS}) failed 3 time(s): ssh to ${TUNNEL_ADDRESS}:${vm.port}: ssh: connect to host ${TUNNEL_ADDRESS} port ${vm.port}: Connection refused`,
+    `fetching the kubeconfig from k0s-controller (${TUNNEL_ADDRESS}) failed 3 time(s): ssh to ${TUNNEL_ADDRESS}:${vm.port}: ssh: connect to host 127.0.0.1 port ${vm.port}: Connection refused`,
   );
   expect(h.warnings.filter((w) => w.includes('fetching the kubeconfig'))).toHaveLength(2);
 }, 60_000);

@@ -111,17 +111,7 @@ shift
 exec "$@"
 `;
 
-export async function startVmSshd(options: {
-  user: string;
-  authorizedKey: string;
-  /**
-   * Loopback addresses it also listens on (127.0.0.1 always): the VM's WireGuard address, when a
-   * test puts the WireGuard network on loopback so that SSH through the "tunnel" reaches it too.
-   */
-  alsoListen?: readonly string[];
-}): Promise<VmSshd> {
-  for (const address of options.alsoListen ?? [])
-    if (!address.startsWith('127.')) throw new Error(`${address} is not a loopback address`);
+export async function startVmSshd(options: { user: string; authorizedKey: string }): Promise<VmSshd> {
   const sshd = which('sshd');
   const unshare = which('unshare');
   const setpriv = which('setpriv');
@@ -164,7 +154,6 @@ export async function startVmSshd(options: {
     config,
     [
       'ListenAddress 127.0.0.1',
-      ...(options.alsoListen ?? []).map((address) => `ListenAddress ${address}`),
       `Port ${port}`,
       `HostKey ${paths.hostKey}`,
       `PidFile ${join(root, 'sshd.pid')}`,
