@@ -364,10 +364,11 @@ export function helm(args, world, save) {
 export function kubectl(args, world, save) {
   const unavailable = apiAvailable(world);
   if (unavailable) fail(unavailable);
-  if (podCommand(args, world, save)) return;
+  // Standard input can be read once: every shim that may take an apply gets it parsed.
+  const input = args.includes('apply') && args.includes('-') ? readInput() : undefined;
+  if (podCommand(args, world, save, input)) return;
   // KOF's kinds, and the ClusterDeployment's lifecycle, are kube.js's; the rest of the objects kube-objects.js's.
-  if (args.includes('apply')) {
-    const input = readInput();
+  if (input !== undefined) {
     const items = input.kind === 'List' ? input.items : [input];
     if (items.some((item) => APPLIES.has(item.kind))) return kubectlApply(world, save, input);
     return kubeObjects(args, world, save, input);
@@ -453,7 +454,10 @@ function kubectlDelete(args, world, save) {
     const stuck =
       kcmNamespace && (k0rdent.management !== null || Object.keys(k0rdent.clusterDeployments).length > 0);
     if (stuck) timedOut(`namespaces/${name}`);
-    if (kcmNamespace && !world.releases.kcm) world.k0rdent = null;
+    if (kcmNamespace && !world.releases.kcm) {
+      world.k0rdent = null;
+      save();
+    }
     return kubectlDeleteOne([...args, '--ignore-not-found'], world, save, 'namespaces', name);
   }
   return kubectlDeleteOne(args, world, save, kind, name);

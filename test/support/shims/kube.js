@@ -18,6 +18,7 @@
 //   its Ready condition follows `regional.readyAfterPolls` (null: never), and a deleted one is gone after
 //   `regional.deletePolls` reads while kcm runs (CAPZ releasing the Azure resources), never without it.
 import { readFileSync } from 'node:fs';
+import { load } from 'js-yaml';
 import { fail } from './net.js';
 
 export const REGISTRY = {
@@ -348,8 +349,9 @@ function positional(args) {
 /** The kinds whose apply this module answers (the others are kube-objects.js's). */
 export const APPLIES = new Set(['Namespace', 'StorageClass', 'ClusterDeployment']);
 
+/** An apply's standard input: JSON, or YAML as kubectl also takes it. */
 export function readInput() {
-  return JSON.parse(readFileSync(0, 'utf8'));
+  return load(readFileSync(0, 'utf8'));
 }
 
 export function kubectlApply(world, save, input = readInput()) {

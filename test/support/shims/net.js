@@ -4,6 +4,7 @@
 // "REMOTE HOST IDENTIFICATION HAS CHANGED"), no answer from a deallocated VM, and WireGuard's handshake
 // timing (a handshake while `wg-quick up` runs, a retry every 5 s after a lost initiation, a new
 // handshake every 120 s on a live tunnel).
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -13,6 +14,7 @@ import {
   machineAt,
   machineNamed,
   now,
+  runningMachines,
   shimmed,
   tunnelPeerFor,
 } from './world.js';
@@ -65,9 +67,21 @@ export function reachable(address, world, host) {
  * server's `sshFromInternet`; a rule that drops the packet looks like a dead host, a timeout).
  */
 export function sshReachable(address, world, host) {
-  const machine = reachable(address, world, host);
+  const machine = reachable(address, world, host) ?? throughRealTunnel(address);
   if (machine && machine.publicIp === address && machine.sshFromInternet === false) return undefined;
   return machine;
+}
+
+/**
+ * With real WireGuard (wg-quick not shimmed) the kernel's tunnel decides: an address that answers a
+ * real ping through it is the one running machine's (tests with a real tunnel have one VM).
+ */
+function throughRealTunnel(address) {
+  if (shimmed('wg-quick')) return undefined;
+  const machines = runningMachines();
+  if (machines.length !== 1) return undefined;
+  const ping = spawnSync('ping', ['-c', '1', '-W', '2', address], { stdio: 'ignore', timeout: 5_000 });
+  return ping.status === 0 ? machines[0] : undefined;
 }
 
 function sshOptions(args) {

@@ -5,8 +5,6 @@
 // - a pod reaches another on its own node always, on another node only when the CNI carries traffic
 //   between the two (world.cniBroken lists the nodes whose pod traffic does not leave or reach them);
 // - a namespace that is not the one a helm release lives in is deleted with its pods at once.
-import { readFileSync } from 'node:fs';
-import { load } from 'js-yaml';
 import { fail } from './net.js';
 import { advance, isRunning, machineNamed } from './world.js';
 
@@ -57,10 +55,11 @@ function addressOn(node, world) {
   return fail('pods shim: no pod address left', 70);
 }
 
-function apply(args, world, save) {
+function apply(args, world, save, document) {
   if (option(args, '--filename', '-f') !== '-') return false;
-  const document = load(readFileSync(0, 'utf8'));
   const items = document?.kind === 'List' ? (document.items ?? []) : [document];
+  // The probe's manifests (pods and their namespace); any other apply is another shim's.
+  if (!items.some((item) => item?.kind === 'Pod')) return false;
   if (!items.every((item) => item?.kind === 'Namespace' || item?.kind === 'Pod')) return false;
   world.namespaces ??= {};
   world.pods ??= {};
@@ -165,19 +164,23 @@ function deleteNamespace(args, world, save) {
   );
   const [, kind, name] = positional.slice(positional.indexOf('delete'));
   if (kind !== 'namespace') return false;
-  // A release's namespace is the release's business (k0s.js); any other goes with its pods.
-  if (Object.values(world.releases ?? {}).some((release) => release.namespace === name)) return false;
-  if (!world.namespaces?.[name] && !args.includes('--ignore-not-found'))
-    fail(`Error from server (NotFound): namespaces "${name}" not found`);
-  if (world.namespaces) delete world.namespaces[name];
+  // Only a namespace a probe created goes here, with its pods; any other (a release's, KOF's) is the
+  // business of the other shims, which know whether it exists.
+  if (!world.namespaces?.[name]) return false;
+  delete world.namespaces[name];
   for (const pod of podsIn(world, name)) delete world.pods[`${pod.namespace}/${pod.name}`];
   save();
   return true;
 }
 
-/** The pod commands; false for any other kubectl command, which k0s.js answers. */
-export function podCommand(args, world, save) {
-  if (args.includes('apply')) return apply(args, world, save);
+/**
+ * The pod commands in a probe's namespace; false for any other kubectl command, which the other
+ * shims answer. `input`: an apply's standard input, parsed once by the caller.
+ */
+export function podCommand(args, world, save, input) {
+  if (args.includes('apply')) return apply(args, world, save, input);
+  const namespace = option(args, '--namespace', '-n');
+  if (!args.includes('delete') && !(namespace !== undefined && world.namespaces?.[namespace])) return false;
   if (args.includes('exec')) {
     exec(args, world);
     return true;

@@ -71,6 +71,12 @@ export function shimmed(tool) {
   return readJson('tools.json', [tool]).includes(tool);
 }
 
+/** The running machines (a real tunnel's peer is one of them). */
+export function runningMachines() {
+  const machines = linked();
+  return machines === undefined ? [] : Object.values(machines.vms).filter(isRunning);
+}
+
 /** The machine a VM name stands for; undefined when no such VM exists. */
 export function machineNamed(name) {
   const machines = linked();
