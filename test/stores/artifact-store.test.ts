@@ -337,8 +337,7 @@ test('two first writers of a run racing for its head: the loser writes a snapsho
   const baseA = (await asJob(a, () => sa.store.load()))!.doc;
   const baseB = (await asJob(b, () => sb.store.load()))!.doc;
   // A's head stays unfinalized for a while, so B looks for a head, finds none, and tries the name too.
-  // DEMO broken: the delay is never armed, so A's head is never seen pending
-  // gh.delayNext({ service: 'twirp', operation: 'FinalizeArtifact', ms: 1500 });
+  gh.delayNext({ service: 'twirp', operation: 'FinalizeArtifact', ms: 1500 });
   const aEnv = gh.runnerEnv({ runId: 170, attempt: 1, job: 'a' });
   const bEnv = gh.runnerEnv({ runId: 170, attempt: 1, job: 'b' });
   Object.assign(process.env, aEnv);
