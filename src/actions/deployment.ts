@@ -25,9 +25,22 @@ export async function definitionFromInputs(inputs: CommonInputs): Promise<Deploy
   return loadDefinition({
     ...(inputs.pipeline === undefined ? {} : { pipeline: inputs.pipeline }),
     ...(inputs.config === undefined ? {} : { config: inputs.config }),
+    ...switchOptions(inputs),
     pipelineOption: `input ${Inputs.pipeline}`,
     configOption: `input ${Inputs.config}`,
   });
+}
+
+export type SwitchInputs = Pick<CommonInputs, 'enable' | 'disable'>;
+
+/** The `enable` / `disable` inputs as the CLI's `--enable` / `--disable`, named as inputs in messages. */
+function switchOptions(inputs: SwitchInputs) {
+  return {
+    ...(inputs.enable === undefined ? {} : { enable: inputs.enable }),
+    ...(inputs.disable === undefined ? {} : { disable: inputs.disable }),
+    enableOption: `input ${Inputs.enable}`,
+    disableOption: `input ${Inputs.disable}`,
+  };
 }
 
 /**
@@ -81,8 +94,11 @@ export function settleActionIdentity(
 }
 
 /** The deployment for a stored state without a file: the pipeline or config it was last run with. */
-export async function recordedDeployment(stored: StateDocument): Promise<Deployment> {
-  const definition = await loadDefinition({}, stored);
+export async function recordedDeployment(
+  stored: StateDocument,
+  switches: SwitchInputs = {},
+): Promise<Deployment> {
+  const definition = await loadDefinition(switchOptions(switches), stored);
   return definition.deployment(stored.deployment_id);
 }
 
