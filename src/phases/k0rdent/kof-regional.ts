@@ -7,18 +7,17 @@
  * anything it needs (the credential, k0rdent) is removed.
  */
 import { kubectlApply, kubectlRequestDelete, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
-import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import {
   PhaseConfigurationError,
   TransientPhaseError,
   type PhaseContext,
   type ValidationResult,
 } from '../phase.js';
-import { K0rdentPhase, type DeploymentParts } from './base.js';
+import type { DeploymentParts } from './base.js';
+import { OptionalK0rdentPhase } from './optional-phase.js';
 import { writeFact } from './facts.js';
 import { childrenFact, describeCondition, pollUntil, unreachable, type Condition } from './kube-support.js';
 import { tool } from './phase-errors.js';
-import { ensureTunnel } from './vpn.js';
 import { UnknownKindError } from '../../tools/kube-objects.js';
 
 export const CLUSTER_DEPLOYMENTS = 'clusterdeployments.k0rdent.mirantis.com';
@@ -52,19 +51,9 @@ export function regionalClusterName(deploymentId: string, config: DeploymentPart
   return name ?? `kof-regional-${deploymentId.replace(/^k0rdent-/, '')}-${location}`;
 }
 
-export class InstallKofRegional extends K0rdentPhase {
-  readonly disabledBecause?: string;
-
-  /** `disabledBecause`: why it is switched off (planOptional), undefined when it runs. */
-  constructor(deployment: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
-    super(deployment, entry);
-    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
-  }
-
+export class InstallKofRegional extends OptionalK0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const regional = this.config.kof.regional;
     const { domain, admin_email: email } = regional;
     if (domain === undefined || email === undefined)
@@ -158,8 +147,7 @@ export class InstallKofRegional extends K0rdentPhase {
   }
 
   async validate(context: PhaseContext): Promise<ValidationResult> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = { env, signal: context.signal };
+    const options = await this.checkTools(context);
     const name = this.clusterName;
     const regional = this.config.kof.regional;
     try {
@@ -198,9 +186,7 @@ export class InstallKofRegional extends K0rdentPhase {
   }
 
   async rollback(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const recorded = context.state.read().facts[KOF_REGIONAL_FACT]?.value as
       Partial<RegionalFact> | undefined;
     const name = recorded?.cluster_name ?? this.clusterName;
