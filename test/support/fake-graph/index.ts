@@ -18,6 +18,8 @@ export interface GraphRequest {
   readonly method: string;
   readonly path: string;
   readonly status: number;
+  /** When it was answered: performance.timeOrigin + performance.now(), as the shims record their calls. */
+  readonly at: number;
 }
 
 export interface FakeGraph {
@@ -222,7 +224,12 @@ export async function startFakeGraph(
             }
           : { status: 500, body: { error: { code: 'FakeGraphInternalError', message: String(error) } } };
     }
-    requests.push({ method, path: url.pathname, status: reply.status });
+    requests.push({
+      method,
+      path: url.pathname,
+      status: reply.status,
+      at: performance.timeOrigin + performance.now(),
+    });
     const payload = reply.body === undefined ? undefined : JSON.stringify(reply.body);
     response.writeHead(reply.status, payload === undefined ? {} : { 'content-type': 'application/json' });
     response.end(payload);

@@ -34,6 +34,8 @@ export type ShimmedTool = (typeof SHIMMED)[number];
 export interface ShimCall {
   readonly tool: string;
   readonly args: readonly string[];
+  /** When the tool started: performance.timeOrigin + performance.now(), as the fake servers record. */
+  readonly at: number;
 }
 
 /** A VM as the machine the tools talk to (the fake ARM server's `machines()` have this shape). */
@@ -234,5 +236,8 @@ export function createShims(tools: readonly ShimmedTool[] = SHIMMED): Shims {
 
 /** Appends to the calls log from the test itself (a marker between phases of a scenario). */
 export function mark(shims: Shims, label: string): void {
-  appendFileSync(join(shims.stateDir, 'calls.jsonl'), JSON.stringify({ tool: '#', args: [label] }) + '\n');
+  appendFileSync(
+    join(shims.stateDir, 'calls.jsonl'),
+    JSON.stringify({ tool: '#', args: [label], at: performance.timeOrigin + performance.now() }) + '\n',
+  );
 }
