@@ -98,6 +98,8 @@ export interface ShimWorld {
   wgQuickUpMs?: number;
   /** Nodes whose CNI carries no pod traffic to or from other nodes (pods.js). */
   cniBroken?: string[];
+  /** Registries no node can pull from (an image without a registry host is docker.io's). */
+  unreachableRegistries?: string[];
   /** Pods by `namespace/name`, as pods.js placed them. */
   pods?: Record<string, { namespace: string; name: string; node?: string; ip?: string; pending?: string }>;
   namespaces?: Record<string, boolean>;
