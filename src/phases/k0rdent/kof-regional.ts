@@ -3,9 +3,12 @@
  * config (template, credential, location, sizes, counts, labels), applied idempotently and awaited
  * until Ready within kof.regional.ready_timeout_minutes. A cluster that does not get there fails the
  * phase with the condition that held it up; a re-run applies the same object again and keeps waiting.
- * Undo deletes it and waits until it is gone, so CAPZ releases the child's Azure resources before
- * anything it needs (the credential, k0rdent) is removed.
+ * Once Ready, the regional cluster's admin kubeconfig (Cluster API's `<name>-kubeconfig` Secret in the
+ * management cluster) is kept as a sensitive artifact. Undo deletes the ClusterDeployment and waits
+ * until it is gone, so CAPZ releases the child's Azure resources before anything it needs (the
+ * credential, k0rdent) is removed.
  */
+import { registerSecret } from '../../secrets.js';
 import { kubectlApply, kubectlRequestDelete, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
 import {
   PhaseConfigurationError,
@@ -16,6 +19,7 @@ import {
 import type { DeploymentParts } from './base.js';
 import { OptionalK0rdentPhase } from './optional-phase.js';
 import { writeFact } from './facts.js';
+import { removeArtifactFile, writeArtifact } from './files.js';
 import { childrenFact, describeCondition, pollUntil, unreachable, type Condition } from './kube-support.js';
 import { tool } from './phase-errors.js';
 import { UnknownKindError } from '../../tools/kube-objects.js';
@@ -144,6 +148,35 @@ export class InstallKofRegional extends OptionalK0rdentPhase {
       );
     }
     context.output.info(`ClusterDeployment ${name} is Ready`);
+    await this.keepKubeconfig(context, name, namespace, options);
+  }
+
+  /** Copies the regional cluster's kubeconfig from the Secret Cluster API keeps it in, if it is there. */
+  private async keepKubeconfig(
+    context: PhaseContext,
+    name: string,
+    namespace: string,
+    options: Awaited<ReturnType<OptionalK0rdentPhase['checkTools']>>,
+  ): Promise<void> {
+    const secretName = `${name}-kubeconfig`;
+    const secret = await tool(() => kubectlGet(this.kubeconfig, 'secrets', secretName, namespace, options));
+    const encoded = (secret as { data?: Record<string, unknown> } | undefined)?.data?.value;
+    if (typeof encoded !== 'string' || encoded === '') {
+      context.output.warn(
+        `the regional cluster is Ready, but Secret ${namespace}/${secretName} holds no kubeconfig (key value): ` +
+          `not stored; read it later with kubectl get secret ${secretName} -n ${namespace}`,
+      );
+      return;
+    }
+    registerSecret(encoded);
+    const file = this.layout.regionalKubeconfig();
+    await writeArtifact(context, {
+      ...file,
+      content: Buffer.from(encoded, 'base64').toString('utf8'),
+      sensitive: true,
+      metadata: { cluster: `${namespace}/${name}` },
+    });
+    context.output.info(`kept the regional cluster's kubeconfig as the sensitive artifact ${file.name}`);
   }
 
   async validate(context: PhaseContext): Promise<ValidationResult> {
@@ -222,6 +255,8 @@ export class InstallKofRegional extends OptionalK0rdentPhase {
     } else {
       context.output.info(`the cluster does not know ClusterDeployments any more: ${name} is gone`);
     }
+    const file = this.layout.regionalKubeconfig();
+    await removeArtifactFile(context, file.name, file.path);
     writeFact(context, KOF_REGIONAL_FACT, null);
   }
 

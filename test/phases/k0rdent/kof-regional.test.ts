@@ -3,6 +3,8 @@
  * resumable), its deletion awaited on rollback and on the fast uninstall, which also deletes the
  * child-cluster principal setup_azure_children (the real phase) created.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { decisions, statuses } from './harness.js';
 import { CD_KEY, KOF_CONFIG, kofScenarios, LONE, REGIONAL } from './kof-scenarios.js';
 
@@ -66,6 +68,11 @@ test('a ClusterDeployment still being deleted stops the rollback within its boun
   });
   expect(summary.steps.map((s) => s.phase)).toEqual(['install_kof_regional', 'install_kof_mothership']);
   expect(scenario.h.shims.world().objects?.[CD_KEY]).toBeUndefined();
+  // Its kubeconfig went with it: the file and (tombstoned) the artifact.
+  expect(scenario.h.shims.world().objects?.[`Secret/kcm-system/${REGIONAL}-kubeconfig`]).toBeUndefined();
+  const artifact = (await scenario.h.state()).artifacts.kof_regional_kubeconfig;
+  expect(artifact?.removed).toBeDefined();
+  expect(existsSync(join(scenario.h.stateDir, 'secrets/kof-regional-kubeconfig'))).toBe(false);
 });
 
 test('--fast deletes the regional ClusterDeployment (until it is gone) before the resource group, and the principal', async () => {

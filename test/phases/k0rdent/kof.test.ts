@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decisions, DEPLOYMENT_ID, statuses } from './harness.js';
-import { CD_KEY, KOF, KOF_CONFIG, kofScenarios } from './kof-scenarios.js';
+import { CD_KEY, KOF, KOF_CONFIG, kofScenarios, REGIONAL } from './kof-scenarios.js';
 
 const scenario = kofScenarios();
 const { run, helmCalls } = scenario;
@@ -89,6 +89,24 @@ test('a KOF deploy: CSI with its cloud config by name, the three KOF charts, the
       worker: { vmSize: 'Standard_A4_v2', rootVolumeSize: 32 },
     },
   });
+  // The regional cluster's kubeconfig, from Cluster API's Secret, kept only as a sensitive artifact.
+  const kubeconfigSecret = world.objects?.[`Secret/kcm-system/${REGIONAL}-kubeconfig`] as unknown as {
+    data: { value: string };
+  };
+  const regionalKubeconfig = Buffer.from(kubeconfigSecret.data.value, 'base64').toString();
+  expect(regionalKubeconfig).toContain('client-key-data: ');
+  expect(readFileSync(join(scenario.h.stateDir, 'secrets/kof-regional-kubeconfig'), 'utf8')).toBe(
+    regionalKubeconfig,
+  );
+  expect(doc.artifacts.kof_regional_kubeconfig).toMatchObject({
+    sensitive: true,
+    phase: 'install_kof_regional',
+    path: 'state/secrets/kof-regional-kubeconfig',
+  });
+  const key = /client-key-data: (\S+)/.exec(regionalKubeconfig)?.[1] ?? '?';
+  expect(readFileSync(join(scenario.h.stateDir, 'deployment-state.yaml'), 'utf8')).not.toContain(key);
+  expect([...scenario.h.infos, ...scenario.h.warnings].join('\n')).not.toContain(key);
+
   // The client secret went to kubectl on stdin: not in any argument, the state, or a file outside secrets/.
   expect(JSON.stringify(scenario.h.shims.calls())).not.toContain(clientSecret);
   expect(readFileSync(join(scenario.h.stateDir, 'deployment-state.yaml'), 'utf8')).not.toContain(
