@@ -16,6 +16,7 @@ import type { Deployment, Phase, PhaseContext } from '../phases/phase.js';
 import { PipelinePhase } from '../phases/pipeline/pipeline-phase.js';
 import type { StateDocument } from '../state/schema.js';
 import { Inputs } from './constants.js';
+import * as core from './runner-commands.js';
 import { ActionInputError, type CommonInputs } from './inputs.js';
 import type { RunnerContext } from './runner-context.js';
 
@@ -33,9 +34,13 @@ export async function definitionFromInputs(inputs: CommonInputs): Promise<Deploy
 
 export type SwitchInputs = Pick<CommonInputs, 'enable' | 'disable'>;
 
-/** The `enable` / `disable` inputs as the CLI's `--enable` / `--disable`, named as inputs in messages. */
+/**
+ * The `enable` / `disable` inputs as the CLI's `--enable` / `--disable`, named as inputs in messages;
+ * the configuration's notices (KOF switching setup_azure_children on) in the step's log, as the CLI's.
+ */
 function switchOptions(inputs: SwitchInputs) {
   return {
+    onNotice: (message: string) => core.info(`notice: ${message}`),
     ...(inputs.enable === undefined ? {} : { enable: inputs.enable }),
     ...(inputs.disable === undefined ? {} : { disable: inputs.disable }),
     enableOption: `input ${Inputs.enable}`,
