@@ -85,9 +85,9 @@ export function untrackGroup(pgid: number): void {
 
 /**
  * The groups started and not yet ended. A leader's start time is read here rather than at the
- * spawn, which most commands outlive by less than the read takes: until its end is handled (the
- * untrackGroup above, from the child's close), the leader has not been reaped, so its pid cannot
- * name another process yet.
+ * spawn, which most commands outlive by less than the read takes. Read late, it is still the
+ * leader's: Linux does not give a pid to a new process while a process group of that id has
+ * members, and a leader already gone reads as unknown, which groupAlive treats as the group alone.
  */
 export function liveGroups(): readonly ProcessGroup[] {
   return [...live.values()].map((group) => {
