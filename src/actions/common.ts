@@ -5,7 +5,12 @@ import { UserError } from '../errors.js';
 import type { Deployment } from '../phases/phase.js';
 import type { StateDocument } from '../state/schema.js';
 import { Inputs, Outputs, States } from './constants.js';
-import { definitionFromInputs, recordedDeployment, settleActionIdentity } from './deployment.js';
+import {
+  definitionFromInputs,
+  recordedDeployment,
+  settleActionIdentity,
+  type SwitchInputs,
+} from './deployment.js';
 import type { CommonInputs } from './inputs.js';
 import { runnerContext, type RunnerContext } from './runner-context.js';
 import { openLocalStore, openStateStore, resolveBackend, type OpenedStore } from './state-store.js';
@@ -18,6 +23,8 @@ export interface Opened {
   readonly state: OpenedStore;
   /** The merged stored state (undefined when the deployment has none yet). */
   readonly stored: StateDocument | undefined;
+  /** The `enable` / `disable` inputs, for a deployment rebuilt from the state. */
+  readonly switches: SwitchInputs;
 }
 
 /** Reads a raw input as the runner passes it (INPUT_<NAME>). */
@@ -63,7 +70,11 @@ export async function openDeployment(inputs: CommonInputs, phase?: string): Prom
   if (phase !== undefined) core.saveState(States.phase, phase);
   const stored = local ? localDoc : (await state.store.load())?.doc;
   const fromFile = definition?.deployment(deploymentId);
-  return { ctx, deploymentId, fromFile, state, stored };
+  const switches = {
+    ...(inputs.enable === undefined ? {} : { enable: inputs.enable }),
+    ...(inputs.disable === undefined ? {} : { disable: inputs.disable }),
+  };
+  return { ctx, deploymentId, fromFile, state, stored, switches };
 }
 
 /** The deployment from the file inputs, else the pipeline or config the stored state was run with. */
@@ -76,9 +87,15 @@ export async function deploymentFor(opened: Opened): Promise<Deployment> {
     );
   if (!opened.stored) throw noPhases();
   try {
-    return await recordedDeployment(opened.stored);
+    return await recordedDeployment(opened.stored, opened.switches);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
+    // A mistake in the step's own inputs (`enable`, `disable`) is told as it is.
+    if (
+      error.message.startsWith(`input ${Inputs.enable} `) ||
+      error.message.startsWith(`input ${Inputs.disable} `)
+    )
+      throw error;
     throw noPhases();
   }
 }

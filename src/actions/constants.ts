@@ -5,6 +5,8 @@ export const Inputs = {
   run: 'run',
   validate: 'validate',
   needs: 'needs',
+  enable: 'enable',
+  disable: 'disable',
   pipeline: 'pipeline',
   config: 'config',
   deploymentId: 'deployment-id',

@@ -16,6 +16,7 @@ import type { Deployment, Phase, PhaseContext } from '../phases/phase.js';
 import { PipelinePhase } from '../phases/pipeline/pipeline-phase.js';
 import type { StateDocument } from '../state/schema.js';
 import { Inputs } from './constants.js';
+import * as core from './runner-commands.js';
 import { ActionInputError, type CommonInputs } from './inputs.js';
 import type { RunnerContext } from './runner-context.js';
 
@@ -25,9 +26,26 @@ export async function definitionFromInputs(inputs: CommonInputs): Promise<Deploy
   return loadDefinition({
     ...(inputs.pipeline === undefined ? {} : { pipeline: inputs.pipeline }),
     ...(inputs.config === undefined ? {} : { config: inputs.config }),
+    ...switchOptions(inputs),
     pipelineOption: `input ${Inputs.pipeline}`,
     configOption: `input ${Inputs.config}`,
   });
+}
+
+export type SwitchInputs = Pick<CommonInputs, 'enable' | 'disable'>;
+
+/**
+ * The `enable` / `disable` inputs as the CLI's `--enable` / `--disable`, named as inputs in messages;
+ * the configuration's notices (KOF switching setup_azure_children on) in the step's log, as the CLI's.
+ */
+function switchOptions(inputs: SwitchInputs) {
+  return {
+    onNotice: (message: string) => core.info(`notice: ${message}`),
+    ...(inputs.enable === undefined ? {} : { enable: inputs.enable }),
+    ...(inputs.disable === undefined ? {} : { disable: inputs.disable }),
+    enableOption: `input ${Inputs.enable}`,
+    disableOption: `input ${Inputs.disable}`,
+  };
 }
 
 /**
@@ -81,8 +99,11 @@ export function settleActionIdentity(
 }
 
 /** The deployment for a stored state without a file: the pipeline or config it was last run with. */
-export async function recordedDeployment(stored: StateDocument): Promise<Deployment> {
-  const definition = await loadDefinition({}, stored);
+export async function recordedDeployment(
+  stored: StateDocument,
+  switches: SwitchInputs = {},
+): Promise<Deployment> {
+  const definition = await loadDefinition(switchOptions(switches), stored);
   return definition.deployment(stored.deployment_id);
 }
 

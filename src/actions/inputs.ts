@@ -71,6 +71,9 @@ export interface CommonInputs {
   readonly previousStateKey?: string;
   /** Days the state artifacts are kept; the repository's default when absent. */
   readonly retentionDays?: number;
+  /** Optional phases switched on or off for this step (the CLI's `--enable` / `--disable`). */
+  readonly enable?: readonly string[];
+  readonly disable?: readonly string[];
 }
 
 /** GitHub's upper bound; a repository may set a lower one, which GitHub applies itself. */
@@ -175,17 +178,27 @@ export function stateKeyInputs(read: InputReader): { stateKey?: string; previous
   };
 }
 
-/** `needs` as a list: names separated by commas, spaces or new lines. */
-function needsList(read: InputReader): string[] {
-  const raw = read(Inputs.needs).trim();
+/** A list of phase names (`needs`, `enable`, `disable`): separated by commas, spaces or new lines. */
+function phaseList(read: InputReader, input: string): string[] {
+  const raw = read(input).trim();
   if (raw === '') return [];
   return raw.split(/[\s,]+/).map((name) => {
     const result = phaseName.safeParse(name);
     if (!result.success) {
-      throw new ActionInputError(`input ${Inputs.needs}: "${name}" is not a phase name (${SNAKE_NAME_RULE})`);
+      throw new ActionInputError(`input ${input}: "${name}" is not a phase name (${SNAKE_NAME_RULE})`);
     }
     return result.data;
   });
+}
+
+/** `enable` and `disable`: which optional phases this step switches on or off, whatever the file says. */
+function switchInputs(read: InputReader): { enable?: string[]; disable?: string[] } {
+  const enable = phaseList(read, Inputs.enable);
+  const disable = phaseList(read, Inputs.disable);
+  return {
+    ...(enable.length === 0 ? {} : { enable: [...new Set(enable)] }),
+    ...(disable.length === 0 ? {} : { disable: [...new Set(disable)] }),
+  };
 }
 
 export interface PhaseInputs extends CommonInputs {
@@ -214,7 +227,8 @@ export function phaseInputs(read: InputReader, presetPhase?: string): PhaseInput
     phase: presetPhase ?? required(read, Inputs.phase, phaseName),
     ...(run === undefined ? {} : { run }),
     ...(validate === undefined ? {} : { validate }),
-    needs: needsList(read),
+    ...switchInputs(read),
+    needs: phaseList(read, Inputs.needs),
     force: flag(read, Inputs.force),
     dryRun: flag(read, Inputs.dryRun),
     adoptFresh: flag(read, Inputs.adoptFresh),
@@ -234,7 +248,7 @@ export function gateInputs(read: InputReader): GateInputs {
     ...common(read),
     phase: required(read, Inputs.phase, phaseName),
     ...(validate === undefined ? {} : { validate }),
-    needs: needsList(read),
+    needs: phaseList(read, Inputs.needs),
     force: flag(read, Inputs.force),
   };
 }

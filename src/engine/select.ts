@@ -45,11 +45,14 @@ export function requirePhase(deployment: Deployment, name: string): Phase {
 export function assertSwitchesAgree(overrides: {
   enable?: readonly string[];
   disable?: readonly string[];
+  enableOption?: string;
+  disableOption?: string;
 }): void {
   const both = (overrides.enable ?? []).filter((name) => overrides.disable?.includes(name));
+  const [on, off] = [overrides.enableOption ?? '--enable', overrides.disableOption ?? '--disable'];
   if (both.length > 0) {
     throw new UserError(
-      `${[...new Set(both)].map((name) => `--enable ${name} --disable ${name}`).join(', ')}: ` +
+      `${[...new Set(both)].map((name) => `${on} ${name} ${off} ${name}`).join(', ')}: ` +
         'a phase cannot be switched on and off at once; pass one of the two',
     );
   }

@@ -80,6 +80,8 @@ export const K0RDENT_CATALOGUE: readonly CatalogueEntry[] = [
     displayName: 'Install k0s',
     needs: ['create_vms', 'setup_vpn'],
     runnerScoped: false,
+    // Not software.pod_network_probe.image: the probe checks the cluster and builds nothing, so a new
+    // image is simply used by the next check.
     configKeys: [
       'software.k0s.version',
       'ssh.username',

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { definitionFromInputs } from '../../src/actions/deployment.js';
 import {
   ActionInputError,
   backendInputs,
@@ -117,5 +121,57 @@ describe('state-backend azure-blob and state-url', () => {
     expect(error).toBeInstanceOf(ActionInputError);
     expect(String(error)).toMatch(message);
     expect(String(error)).not.toContain('sig=secret');
+  });
+});
+
+describe('enable and disable: the optional phases a step switches, as the CLI does', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'inputs-enable-'));
+    writeFileSync(join(dir, 'k0rdent.yaml'), 'azure:\n  location: westus2\n');
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('lists like needs: commas, spaces or new lines, each name once; names are checked', () => {
+    expect(
+      phaseInputs(reader({ enable: 'install_kof_regional,\ninstall_azure_csi install_kof_regional' }), 'x'),
+    ).toMatchObject({ enable: ['install_kof_regional', 'install_azure_csi'] });
+    expect(phaseInputs(reader({ disable: 'setup_azure_children' }), 'x')).toMatchObject({
+      disable: ['setup_azure_children'],
+    });
+    expect(phaseInputs(reader({}), 'x')).not.toHaveProperty('enable');
+    expect(() => phaseInputs(reader({ enable: 'Install-KOF' }), 'x')).toThrow(
+      /input enable: "Install-KOF" is not a phase name/,
+    );
+  });
+
+  test("switch the built-in deployment's optional phases on and off through the CLI's logic, named as inputs", async () => {
+    const config = join(dir, 'k0rdent.yaml');
+    const build = async (values: Record<string, string>) => {
+      const definition = await definitionFromInputs(phaseInputs(reader({ config, ...values }), 'x'));
+      return definition?.deployment('k0rdent-inputs1');
+    };
+    const off = await build({});
+    expect(off?.flags).toEqual({ azure_children: false, kof: false });
+    const kof = await build({ enable: 'install_azure_csi install_kof_mothership install_kof_regional' });
+    expect(kof?.flags).toEqual({ azure_children: true, kof: true });
+    // What KOF needs comes with it.
+    expect(kof?.phases.find((p) => p.name === 'setup_azure_children')?.disabledBecause).toBeUndefined();
+    const children = await build({ enable: 'setup_azure_children' });
+    expect(children?.flags).toEqual({ azure_children: true, kof: false });
+    expect(children?.phases.find((p) => p.name === 'install_kof_regional')?.disabledBecause).toMatch(
+      /kof.enabled: false/,
+    );
+    await expect(build({ enable: 'install_kof' })).rejects.toThrow(
+      /input enable install_kof: not an optional phase of the built-in deployment \(optional phases: setup_azure_children, /,
+    );
+    await expect(build({ enable: 'install_kof_regional', disable: 'setup_azure_children' })).rejects.toThrow(
+      /input disable setup_azure_children: install_kof_regional is on and needs it/,
+    );
+    await expect(build({ enable: 'install_azure_csi', disable: 'install_azure_csi' })).rejects.toThrow(
+      /input enable install_azure_csi input disable install_azure_csi: a phase cannot be switched on and off at once/,
+    );
   });
 });

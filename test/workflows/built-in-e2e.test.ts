@@ -176,6 +176,71 @@ test(
 );
 
 test(
+  'a dispatch with kof: true runs the optional phases in the add-ons job without a change to the config: a principal is created, KOF installed, the regional cluster Ready',
+  async () => {
+    const topology = { controllers: 3, workers: 3 };
+    const run = await world.deploy(1010, { topology, inputs: { kof: true } });
+    const deploy = job(run, 'deploy');
+    expect(deploy.result).toBe('success');
+    // The core phases are checked and skipped (the tunnel, on this new runner, is brought up again).
+    for (const phase of CORE.filter((p) => p !== 'connect_vpn'))
+      expect([phase, step(deploy, phase).ran]).toEqual([phase, 'false']);
+    const addons = job(run, 'addons');
+    const failed = addons.steps
+      .filter((s) => s.outcome === 'failure')
+      .map((s) => `${s.name}: ${`${s.result?.stdout ?? ''}${s.result?.stderr ?? ''}`.slice(-3000)}`);
+    expect(failed).toEqual([]);
+    expect(addons.result).toBe('success');
+    for (const phase of [
+      'setup_azure_children',
+      'install_azure_csi',
+      'install_kof_mothership',
+      'install_kof_regional',
+    ]) {
+      const s = step(addons, phase);
+      expect([phase, s.ran, s.status, s.status === 'completed' ? '' : s.log]).toEqual([
+        phase,
+        'true',
+        'completed',
+        '',
+      ]);
+    }
+    // KOF brought the child-cluster credentials along, and the step said so.
+    expect(step(addons, 'setup_azure_children').log).toMatch(
+      /notice: setup_azure_children is switched on because install_kof_\w+, which needs it, is on/,
+    );
+    // The principal through Microsoft Graph with the federated login, its role through ARM.
+    const apps = [...world.arm.directory.applications.values()];
+    expect(apps).toHaveLength(1);
+    expect(world.arm.roleAssignments()).toHaveLength(1);
+    expect(world.arm.graph.requests.filter((r) => r.status === 401)).toEqual([]);
+    const suffix = status(addons).deployment_id.replace(/^k0rdent-/, '');
+    expect(
+      world.shims.world().objects?.[`ClusterDeployment/kcm-system/kof-regional-${suffix}-eastus`],
+    ).toMatchObject({
+      status: {
+        conditions: expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]),
+      },
+    });
+    // The client secret reached the log only as the runner's mask command, never in the clear.
+    const secret = apps[0]?.passwords[0]?.secretText ?? '';
+    expect(secret).not.toBe('');
+    const logs = [...deploy.steps, ...addons.steps].map(
+      (s) => `${s.result?.stdout ?? ''}${s.result?.stderr ?? ''}`,
+    );
+    expect(logs.join('\n')).toContain(`::add-mask::${secret}`);
+    for (const log of logs)
+      expect(
+        log
+          .split('\n')
+          .filter((line) => !line.startsWith('::add-mask::'))
+          .join('\n'),
+      ).not.toContain(secret);
+  },
+  SCENARIO_MS,
+);
+
+test(
   'a rollback dispatch with dry-run: true changes nothing, in the state or in Azure; so does one with every default',
   async () => {
     const topology = { controllers: 3, workers: 3 };
@@ -234,6 +299,9 @@ test(
     expect(after.phases.setup_network?.status).toBe('completed');
     for (const phase of CORE.slice(2))
       expect([phase, after.phases[phase]?.status]).toEqual([phase, 'pending']);
+    // KOF and the child-cluster credentials were undone too: no principal, no role assignment.
+    expect(world.arm.directory.applications.size).toBe(0);
+    expect(world.arm.roleAssignments()).toEqual([]);
     // The undo steps ran against the cluster over the tunnel, newest first.
     const calls = world.shims.calls().map((c) => `${c.tool} ${c.args[0] ?? ''}`);
     expect(calls.lastIndexOf('k0sctl reset')).toBeGreaterThan(calls.lastIndexOf('helm uninstall'));

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isGraphForbidden, type GraphClient } from '../../azure/graph.js';
 import { RestCallError } from '../../azure/rest.js';
-import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import { registerSecret } from '../../secrets.js';
 import { setFact } from '../../state/transitions.js';
 import {
@@ -27,12 +26,12 @@ import {
   type PhaseContext,
   type ValidationResult,
 } from '../phase.js';
-import { K0rdentPhase, type DeploymentParts } from './base.js';
+import type { DeploymentParts } from './base.js';
+import { OptionalK0rdentPhase } from './optional-phase.js';
 import { CHILDREN, childrenObjects, KINDS } from './children-objects.js';
 import { artifactIntact, readIfExists, removeArtifactFile, writeArtifact } from './files.js';
 import { FACT, readAzureChildren, writeFact, type AzureChildren } from './facts.js';
 import { tool } from './phase-errors.js';
-import { ensureTunnel } from './vpn.js';
 
 /** The CRD that says CAPZ is installed; the controller that says it runs. */
 const CAPZ_CRD = 'azureclusteridentities.infrastructure.cluster.x-k8s.io';
@@ -62,18 +61,9 @@ export function childrenTag(deploymentId: string): string {
   return `k0rdent-deploy:${deploymentId}`;
 }
 
-export class SetupAzureChildren extends K0rdentPhase {
-  readonly disabledBecause?: string;
-
-  constructor(parts: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
-    super(parts, entry);
-    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
-  }
-
+export class SetupAzureChildren extends OptionalK0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const kubeconfig = this.layout.kubeconfig().path;
     // CAPZ first: a principal made for a cluster that cannot use it would only wait to be cleaned up.
     await this.waitForCapz(kubeconfig, options, context);
@@ -171,8 +161,7 @@ export class SetupAzureChildren extends K0rdentPhase {
         return { ok: false, evidence: `the secret in ${settings.client_secret_env} is not the one applied` };
       }
     }
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = { env, signal: context.signal };
+    const options = await this.checkTools(context);
     const kubeconfig = this.layout.kubeconfig().path;
     const namespace = this.config.software.k0rdent.namespace;
     try {
@@ -223,10 +212,9 @@ export class SetupAzureChildren extends K0rdentPhase {
   }
 
   async rollback(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
+    const options = await this.streamingTools(context);
     if (await this.clusterAlive(context)) {
-      await ensureTunnel(this.deployment, options);
+      await this.tunnel(options);
       await this.removeObjects(context, options);
     } else {
       context.output.info('the cluster is gone: its child-cluster objects went with it');

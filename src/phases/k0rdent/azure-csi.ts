@@ -10,11 +10,9 @@ import { helmStatus, helmUninstall, helmUpgradeInstall, type HelmRelease } from 
 import { kubectlApply, kubectlRequestDelete, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
 import { kubectlNodes } from '../../tools/kubectl.js';
 import { CommandFailedError, type PhaseContext, type ValidationResult } from '../phase.js';
-import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
-import { K0rdentPhase, type DeploymentParts } from './base.js';
+import { OptionalK0rdentPhase } from './optional-phase.js';
 import { childrenCredential, childrenFact, pollUntil, unreachable } from './kube-support.js';
 import { tool } from './phase-errors.js';
-import { ensureTunnel } from './vpn.js';
 
 export const CSI_RELEASE = 'azuredisk-csi-driver';
 export const CSI_CHART = 'azuredisk-csi-driver';
@@ -42,19 +40,9 @@ interface StorageClassObject {
   metadata?: { annotations?: Record<string, string> };
 }
 
-export class InstallAzureCsi extends K0rdentPhase {
-  readonly disabledBecause?: string;
-
-  /** `disabledBecause`: why it is switched off (planOptional), undefined when it runs. */
-  constructor(deployment: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
-    super(deployment, entry);
-    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
-  }
-
+export class InstallAzureCsi extends OptionalK0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const { fact, clientSecret } = await childrenCredential(context, this.layout);
     const kubeconfig = this.kubeconfig;
     const cloudConfig = JSON.stringify(
@@ -154,8 +142,7 @@ export class InstallAzureCsi extends K0rdentPhase {
   }
 
   async validate(context: PhaseContext): Promise<ValidationResult> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = { env, signal: context.signal };
+    const options = await this.checkTools(context);
     const { version } = this.config.software.azure_disk_csi;
     try {
       const status = await helmStatus(this.release(), options);
@@ -209,9 +196,7 @@ export class InstallAzureCsi extends K0rdentPhase {
   }
 
   async rollback(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const kubeconfig = this.kubeconfig;
     await tool(() => kubectlRequestDelete(kubeconfig, 'storageclass', STORAGE_CLASS, undefined, options));
     const result = await tool(() => helmUninstall(this.release(), options));

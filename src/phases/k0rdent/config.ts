@@ -175,6 +175,16 @@ const SshSchema = z.strictObject({
   lockdown: z._default(z.boolean(), true),
 });
 
+/**
+ * The pod-network check's image (install_k0s): small, with `ping` and `sleep`; pinned by tag or digest.
+ * A mirror for clusters that may not pull from Docker Hub is the reason to change it.
+ */
+export const POD_NETWORK_PROBE_IMAGE = 'busybox:1.36.1';
+const IMAGE = text(
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64}|:[\w][\w.-]{0,127}@sha256:[a-f0-9]{64})$/,
+  'expected a container image pinned by tag or digest, such as busybox:1.36.1 or registry.example.com/mirror/busybox:1.36.1 (it needs ping and sleep)',
+);
+
 const AZURE_DISK_CSI_DEFAULTS = {
   version: 'v1.30.0',
   repository: 'https://raw.githubusercontent.com/kubernetes-sigs/azuredisk-csi-driver/master/charts',
@@ -220,6 +230,10 @@ const SoftwareSchema = z.strictObject({
     }),
     { version: '3.18.4', url: 'https://get.helm.sh/helm-v{version}-{os}-{arch}.tar.gz' },
   ),
+  /** The pod-network check's pods (install_k0s's run and validate). */
+  pod_network_probe: z._default(z.strictObject({ image: z._default(IMAGE, POD_NETWORK_PROBE_IMAGE) }), {
+    image: POD_NETWORK_PROBE_IMAGE,
+  }),
 });
 
 /** Three handshake initiations (WireGuard's REKEY_TIMEOUT is 5 s). */
@@ -436,6 +450,7 @@ export const K0rdentConfigSchema = z.strictObject({
     },
     helm: { version: '3.18.4', url: 'https://get.helm.sh/helm-v{version}-{os}-{arch}.tar.gz' },
     azure_disk_csi: { ...AZURE_DISK_CSI_DEFAULTS },
+    pod_network_probe: { image: POD_NETWORK_PROBE_IMAGE },
   }),
   timeouts: z._default(TimeoutsSchema, { ...TIMEOUT_DEFAULTS }),
   kof: z._default(KofSchema, {

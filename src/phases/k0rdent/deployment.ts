@@ -108,6 +108,9 @@ export interface K0rdentSourceOptions {
   readonly stateDir?: string;
   readonly enable?: readonly string[];
   readonly disable?: readonly string[];
+  /** How the surface names the two in messages (default `--enable`, `--disable`). */
+  readonly enableOption?: string;
+  readonly disableOption?: string;
   readonly onNotice?: (message: string) => void;
 }
 
@@ -148,6 +151,8 @@ export async function loadK0rdentDefinition(
   const switches: Switches = {
     ...(options.enable ? { enable: options.enable } : {}),
     ...(options.disable ? { disable: options.disable } : {}),
+    ...(options.enableOption ? { enableOption: options.enableOption } : {}),
+    ...(options.disableOption ? { disableOption: options.disableOption } : {}),
   };
   // Checked (and its notices told) now, before any state is touched.
   for (const notice of planOptional(K0RDENT_CATALOGUE, loaded.config, switches).notices)

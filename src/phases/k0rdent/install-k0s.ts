@@ -129,6 +129,7 @@ export class InstallK0s extends K0rdentPhase {
       .filter((host) => runsKubelet(roles.get(host.name)?.role ?? 'worker'))
       .map((host) => host.name);
     return probePodNetwork(kubeconfig, nodes, {
+      image: this.config.software.pod_network_probe.image,
       env: options.env,
       signal: options.signal,
       onCleanupFailure: (message) => context.output.warn(message),

@@ -11,13 +11,11 @@ import { helmStatus, helmUninstall, helmUpgradeInstall, type HelmRelease } from 
 import { kubectlDelete, kubectlDeployments } from '../../tools/kubectl.js';
 import { kubectlApply, kubectlGet, kubectlList } from '../../tools/kube-objects.js';
 import type { ToolOptions } from '../../tools/tool.js';
-import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import { CommandFailedError, type PhaseContext, type ValidationResult } from '../phase.js';
-import { K0rdentPhase, type DeploymentParts } from './base.js';
+import { OptionalK0rdentPhase } from './optional-phase.js';
 import { writeFact } from './facts.js';
 import { pollUntil, unreachable } from './kube-support.js';
 import { asPhaseError, tool } from './phase-errors.js';
-import { ensureTunnel } from './vpn.js';
 import { ToolFailedError } from '../../tools/tool.js';
 
 export const KOF_CHARTS = 'oci://ghcr.io/k0rdent/kof/charts';
@@ -46,19 +44,9 @@ interface MothershipFact {
   readonly istio_version: string;
 }
 
-export class InstallKofMothership extends K0rdentPhase {
-  readonly disabledBecause?: string;
-
-  /** `disabledBecause`: why it is switched off (planOptional), undefined when it runs. */
-  constructor(deployment: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
-    super(deployment, entry);
-    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
-  }
-
+export class InstallKofMothership extends OptionalK0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const kof = this.config.kof;
     const kubeconfig = this.kubeconfig;
     const timeoutSeconds = kof.mothership.install_timeout_seconds;
@@ -124,8 +112,7 @@ export class InstallKofMothership extends K0rdentPhase {
   }
 
   async validate(context: PhaseContext): Promise<ValidationResult> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = { env, signal: context.signal };
+    const options = await this.checkTools(context);
     const { namespace } = this.config.kof.mothership;
     try {
       for (const name of KOF_RELEASES) {
@@ -167,9 +154,7 @@ export class InstallKofMothership extends K0rdentPhase {
   }
 
   async rollback(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const recorded = context.state.read().facts[KOF_MOTHERSHIP_FACT]?.value as
       Partial<MothershipFact> | undefined;
     const namespace = recorded?.namespace ?? this.config.kof.mothership.namespace;

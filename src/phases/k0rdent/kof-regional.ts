@@ -3,22 +3,25 @@
  * config (template, credential, location, sizes, counts, labels), applied idempotently and awaited
  * until Ready within kof.regional.ready_timeout_minutes. A cluster that does not get there fails the
  * phase with the condition that held it up; a re-run applies the same object again and keeps waiting.
- * Undo deletes it and waits until it is gone, so CAPZ releases the child's Azure resources before
- * anything it needs (the credential, k0rdent) is removed.
+ * Once Ready, the regional cluster's admin kubeconfig (Cluster API's `<name>-kubeconfig` Secret in the
+ * management cluster) is kept as a sensitive artifact. Undo deletes the ClusterDeployment and waits
+ * until it is gone, so CAPZ releases the child's Azure resources before anything it needs (the
+ * credential, k0rdent) is removed.
  */
+import { registerSecret } from '../../secrets.js';
 import { kubectlApply, kubectlRequestDelete, kubectlGet, type KubeObject } from '../../tools/kube-objects.js';
-import type { CatalogueEntry } from '../../graph/k0rdent-catalogue.js';
 import {
   PhaseConfigurationError,
   TransientPhaseError,
   type PhaseContext,
   type ValidationResult,
 } from '../phase.js';
-import { K0rdentPhase, type DeploymentParts } from './base.js';
+import type { DeploymentParts } from './base.js';
+import { OptionalK0rdentPhase } from './optional-phase.js';
 import { writeFact } from './facts.js';
+import { removeArtifactFile, writeArtifact } from './files.js';
 import { childrenFact, describeCondition, pollUntil, unreachable, type Condition } from './kube-support.js';
 import { tool } from './phase-errors.js';
-import { ensureTunnel } from './vpn.js';
 import { UnknownKindError } from '../../tools/kube-objects.js';
 
 export const CLUSTER_DEPLOYMENTS = 'clusterdeployments.k0rdent.mirantis.com';
@@ -52,19 +55,9 @@ export function regionalClusterName(deploymentId: string, config: DeploymentPart
   return name ?? `kof-regional-${deploymentId.replace(/^k0rdent-/, '')}-${location}`;
 }
 
-export class InstallKofRegional extends K0rdentPhase {
-  readonly disabledBecause?: string;
-
-  /** `disabledBecause`: why it is switched off (planOptional), undefined when it runs. */
-  constructor(deployment: DeploymentParts, entry: CatalogueEntry, disabledBecause?: string) {
-    super(deployment, entry);
-    if (disabledBecause !== undefined) this.disabledBecause = disabledBecause;
-  }
-
+export class InstallKofRegional extends OptionalK0rdentPhase {
   async run(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const regional = this.config.kof.regional;
     const { domain, admin_email: email } = regional;
     if (domain === undefined || email === undefined)
@@ -155,11 +148,39 @@ export class InstallKofRegional extends K0rdentPhase {
       );
     }
     context.output.info(`ClusterDeployment ${name} is Ready`);
+    await this.keepKubeconfig(context, name, namespace, options);
+  }
+
+  /** Copies the regional cluster's kubeconfig from the Secret Cluster API keeps it in, if it is there. */
+  private async keepKubeconfig(
+    context: PhaseContext,
+    name: string,
+    namespace: string,
+    options: Awaited<ReturnType<OptionalK0rdentPhase['checkTools']>>,
+  ): Promise<void> {
+    const secretName = `${name}-kubeconfig`;
+    const secret = await tool(() => kubectlGet(this.kubeconfig, 'secrets', secretName, namespace, options));
+    const encoded = (secret as { data?: Record<string, unknown> } | undefined)?.data?.value;
+    if (typeof encoded !== 'string' || encoded === '') {
+      context.output.warn(
+        `the regional cluster is Ready, but Secret ${namespace}/${secretName} holds no kubeconfig (key value): ` +
+          `not stored; read it later with kubectl get secret ${secretName} -n ${namespace}`,
+      );
+      return;
+    }
+    registerSecret(encoded);
+    const file = this.layout.regionalKubeconfig();
+    await writeArtifact(context, {
+      ...file,
+      content: Buffer.from(encoded, 'base64').toString('utf8'),
+      sensitive: true,
+      metadata: { cluster: `${namespace}/${name}` },
+    });
+    context.output.info(`kept the regional cluster's kubeconfig as the sensitive artifact ${file.name}`);
   }
 
   async validate(context: PhaseContext): Promise<ValidationResult> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = { env, signal: context.signal };
+    const options = await this.checkTools(context);
     const name = this.clusterName;
     const regional = this.config.kof.regional;
     try {
@@ -198,9 +219,7 @@ export class InstallKofRegional extends K0rdentPhase {
   }
 
   async rollback(context: PhaseContext): Promise<void> {
-    const env = await this.runtime.toolEnv((m) => context.output.warn(m));
-    const options = this.toolOptions(context, env);
-    await ensureTunnel(this.deployment, options);
+    const options = await this.clusterTools(context);
     const recorded = context.state.read().facts[KOF_REGIONAL_FACT]?.value as
       Partial<RegionalFact> | undefined;
     const name = recorded?.cluster_name ?? this.clusterName;
@@ -236,6 +255,8 @@ export class InstallKofRegional extends K0rdentPhase {
     } else {
       context.output.info(`the cluster does not know ClusterDeployments any more: ${name} is gone`);
     }
+    const file = this.layout.regionalKubeconfig();
+    await removeArtifactFile(context, file.name, file.path);
     writeFact(context, KOF_REGIONAL_FACT, null);
   }
 

@@ -69,6 +69,14 @@ export class Layout {
     return { name: 'kubeconfig', path: join(this.workDir, 'secrets', 'kubeconfig') };
   }
 
+  /** The KOF regional cluster's admin kubeconfig (install_kof_regional copies it from its Secret). */
+  regionalKubeconfig(): { name: string; path: string } {
+    return {
+      name: 'kof_regional_kubeconfig',
+      path: join(this.workDir, 'secrets', 'kof-regional-kubeconfig'),
+    };
+  }
+
   /**
    * The client secret of the service principal child clusters use (setup_azure_children writes it;
    * install_azure_csi and the KOF phases read it). Never stored anywhere else in plaintext.

@@ -15,6 +15,9 @@ export const FLAG_KEYS = { azure_children: 'azure_children.enabled', kof: 'kof.e
 export interface Switches {
   readonly enable?: readonly string[];
   readonly disable?: readonly string[];
+  /** How the surface names the two in messages (default `--enable`, `--disable`; `input enable` in actions). */
+  readonly enableOption?: string;
+  readonly disableOption?: string;
 }
 
 export interface OptionalPlan {
@@ -32,9 +35,11 @@ export function planOptional(
 ): OptionalPlan {
   const optional = catalogue.filter((e) => e.flag !== undefined);
   const names = optional.map((e) => e.name);
+  const enableOption = switches.enableOption ?? '--enable';
+  const disableOption = switches.disableOption ?? '--disable';
   for (const [option, list] of [
-    ['--enable', switches.enable ?? []],
-    ['--disable', switches.disable ?? []],
+    [enableOption, switches.enable ?? []],
+    [disableOption, switches.disable ?? []],
   ] as const) {
     for (const name of list) {
       if (!names.includes(name)) {
@@ -63,7 +68,7 @@ export function planOptional(
       if (!need?.flag || on.get(need.name)) continue;
       if (switches.disable?.includes(need.name)) {
         throw new UserError(
-          `--disable ${need.name}: ${entry.name} is on and needs it; disable ${entry.name} too, or keep ${need.name}`,
+          `${disableOption} ${need.name}: ${entry.name} is on and needs it; disable ${entry.name} too, or keep ${need.name}`,
         );
       }
       on.set(need.name, true);
@@ -79,7 +84,7 @@ export function planOptional(
     disabled.set(
       entry.name,
       switches.disable?.includes(entry.name)
-        ? `switched off for this command (--disable ${entry.name})`
+        ? `switched off for this command (${disableOption} ${entry.name})`
         : `deployment flag ${entry.flag ?? ''} is off (${entry.flag ? FLAG_KEYS[entry.flag] : ''}: false)`,
     );
   }

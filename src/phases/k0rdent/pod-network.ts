@@ -16,8 +16,6 @@ import {
 import type { ToolOptions } from '../../tools/tool.js';
 
 export const NETCHECK_NAMESPACE = 'k0rdent-deploy-netcheck';
-/** Pinned, small, and has `ping` and `sleep`. */
-export const NETCHECK_IMAGE = 'busybox:1.36.1';
 /** How long the probe pods may take to be Ready (image pull included). */
 export const NETCHECK_READY_SECONDS = 120;
 /** A probe pod ends by itself after this long, should the clean-up not run (a killed job). */
@@ -35,8 +33,11 @@ export function probePodName(node: string): string {
   return `netcheck-${node}`.slice(0, 63).replace(/-+$/, '');
 }
 
-/** The namespace and one pod per node, as a List for one `kubectl apply`. Pure. */
-export function netcheckManifest(nodes: readonly string[]): unknown {
+/**
+ * The namespace and one pod per node, as a List for one `kubectl apply`. Pure. `image` has `ping` and
+ * `sleep` (software.pod_network_probe.image).
+ */
+export function netcheckManifest(nodes: readonly string[], image: string): unknown {
   return {
     apiVersion: 'v1',
     kind: 'List',
@@ -57,7 +58,7 @@ export function netcheckManifest(nodes: readonly string[]): unknown {
           containers: [
             {
               name: 'probe',
-              image: NETCHECK_IMAGE,
+              image,
               command: ['sleep', String(POD_DEADLINE_SECONDS)],
               resources: {
                 requests: { cpu: '10m', memory: '16Mi' },
@@ -85,7 +86,11 @@ export function ringPairs<T>(items: readonly T[]): [T, T][] {
 export async function probePodNetwork(
   kubeconfig: string,
   nodes: readonly string[],
-  options: ToolOptions & { readySeconds?: number; onCleanupFailure?: (message: string) => void },
+  options: ToolOptions & {
+    image: string;
+    readySeconds?: number;
+    onCleanupFailure?: (message: string) => void;
+  },
 ): Promise<PodNetworkResult> {
   if (nodes.length < 2)
     return {
@@ -95,11 +100,12 @@ export async function probePodNetwork(
   // A namespace left by a killed job (or still terminating) would refuse the new pods.
   await kubectlDelete(kubeconfig, 'namespace', NETCHECK_NAMESPACE, DELETE_TIMEOUT_SECONDS, options);
   try {
-    await kubectlApply(kubeconfig, netcheckManifest(nodes), options);
+    await kubectlApply(kubeconfig, netcheckManifest(nodes, options.image), options);
     const readySeconds = options.readySeconds ?? NETCHECK_READY_SECONDS;
     const wait = await kubectlWaitPodsReady(kubeconfig, NETCHECK_NAMESPACE, readySeconds, options);
     const pods = await kubectlPods(kubeconfig, NETCHECK_NAMESPACE, options);
-    if (!wait.ready) return { ok: false, evidence: notReady(pods, nodes, readySeconds, wait.detail) };
+    if (!wait.ready)
+      return { ok: false, evidence: notReady(pods, nodes, readySeconds, wait.detail, options.image) };
     const byNode = new Map(pods.map((pod) => [pod.node, pod]));
     const placed = nodes.map((node) => byNode.get(node));
     const missing = nodes.filter((_, i) => !placed[i]?.ip);
@@ -153,6 +159,7 @@ function notReady(
   nodes: readonly string[],
   seconds: number,
   detail: string,
+  image: string,
 ): string {
   const byName = new Map(pods.map((pod) => [pod.name, pod]));
   const stuck = nodes
@@ -161,6 +168,6 @@ function notReady(
     .map(({ node, pod }) => `${node}: ${pod ? (pod.waiting ?? pod.phase) : 'no pod'}`);
   return (
     `pod network probe: pods not Ready within ${seconds} s (${stuck.join('; ') || detail}); ` +
-    `a node that cannot pull ${NETCHECK_IMAGE} or start a pod (its CNI not ready) cannot be probed`
+    `a node that cannot pull ${image} (software.pod_network_probe.image) or start a pod (its CNI not ready) cannot be probed`
   );
 }

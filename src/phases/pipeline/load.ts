@@ -15,6 +15,9 @@ export interface PipelineOverrides {
   /** Optional phases to switch on or off for this invocation (`--enable`, `--disable`). */
   readonly enable?: readonly string[];
   readonly disable?: readonly string[];
+  /** How the surface names the two in messages (default `--enable`, `--disable`; `input enable` in actions). */
+  readonly enableOption?: string;
+  readonly disableOption?: string;
   /** How the surface names the file's option in messages (`--pipeline`, `input pipeline`). */
   readonly pipelineOption?: string;
 }
@@ -66,7 +69,7 @@ export function parsePipelineDefinition(
       new PipelinePhase(
         phase,
         phase.optional && !flags[phase.name]
-          ? `optional phase not enabled (set enabled: true in ${file} or pass --enable ${phase.name})`
+          ? `optional phase not enabled (set enabled: true in ${file} or pass ${overrides.enableOption ?? '--enable'} ${phase.name})`
           : undefined,
       ),
   );
@@ -90,7 +93,7 @@ function resolveEnabled(spec: PipelineSpec, overrides: PipelineOverrides): Recor
       if (!optional.has(name)) {
         const known = [...optional.keys()];
         throw new UserError(
-          `--${value ? 'enable' : 'disable'} ${name}: not an optional phase of this pipeline` +
+          `${(value ? overrides.enableOption : overrides.disableOption) ?? `--${value ? 'enable' : 'disable'}`} ${name}: not an optional phase of this pipeline` +
             (known.length ? ` (optional phases: ${known.join(', ')})` : ' (it has no optional phases)'),
         );
       }

@@ -131,6 +131,23 @@ test("the bash project's production examples (kof.enabled: true) validate unchan
   }
 });
 
+test('the pod-network probe image: busybox by default, any registry, pinned by tag or digest', () => {
+  expect(parseConfig('azure:\n', 'k.yaml').config.software.pod_network_probe.image).toBe('busybox:1.36.1');
+  for (const image of [
+    'mirror.example.com/library/busybox:1.36.1',
+    'registry.internal:5000/tools/busybox:1.36',
+    `busybox@sha256:${'0'.repeat(64)}`,
+  ]) {
+    const text = `software:\n  pod_network_probe:\n    image: "${image}"\n`;
+    expect(parseConfig(text, 'k.yaml').config.software.pod_network_probe.image).toBe(image);
+  }
+  for (const image of ['busybox', 'Busybox:1.36', 'busybox:1.36 ; rm -rf /', 'https://x/busybox:1']) {
+    expect(problems(`software:\n  pod_network_probe:\n    image: "${image}"\n`)).toContain(
+      'software.pod_network_probe.image: expected a container image pinned by tag or digest',
+    );
+  }
+});
+
 test('keys with no value take their defaults; YAML syntax errors are located', () => {
   expect(parseConfig('metadata:\n# owner: x\nazure:\n', 'k.yaml').config.azure.location).toBe('westus2');
   expect(problems('azure: [\n')).toMatch(/k0rdent\.yaml:\d+:\d+: YAML syntax error/);

@@ -2,7 +2,7 @@
  * Scenarios through the engine with real peers: the fake ARM server (HTTPS, the real @azure/arm-*
  * clients), recording shims for the tools on PATH, and the local state store in a scratch folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,7 @@ import { rollbackDeployment, type RollbackSummary } from '../../../src/engine/ro
 import { runDeployment, type RunSummary } from '../../../src/engine/run.js';
 import { Session } from '../../../src/engine/session.js';
 import type { Deployment, Phase } from '../../../src/phases/phase.js';
-import { validateConfig, type LoadedConfig } from '../../../src/phases/k0rdent/config.js';
+import { parseConfig, validateConfig, type LoadedConfig } from '../../../src/phases/k0rdent/config.js';
 import { partsOf, registerParts } from '../../../src/phases/k0rdent/parts.js';
 import { buildK0rdentDeployment } from '../../../src/phases/k0rdent/deployment.js';
 import type { K0rdentRuntime } from '../../../src/phases/k0rdent/runtime.js';
@@ -41,6 +41,8 @@ export interface Harness {
   readonly warnings: string[];
   /** What the phases reported as information (context.output.info). */
   readonly infos: string[];
+  /** The configuration's notices (what the CLI prints as `notice:`), each once. */
+  readonly notices: string[];
   deployment(topology?: Topology, overrides?: Record<string, unknown>, id?: string): Deployment;
   run(options?: {
     topology?: Topology;
@@ -93,6 +95,11 @@ export interface HarnessOptions {
   readonly adjustPhases?: (phases: readonly Phase[], runtime: K0rdentRuntime) => readonly Phase[];
   /** More environment for the phases (e.g. a supplied client secret). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * A config file to deploy as it is (a user's `--config`), instead of the scenario's base config with
+   * its topology and overrides.
+   */
+  readonly configFile?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -113,6 +120,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   process.chdir(dir);
   const warnings: string[] = [];
   const infos: string[] = [];
+  const notices: string[] = [];
   const env = {
     ...shims.env,
     ...options.env,
@@ -174,18 +182,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     overrides: Record<string, unknown> = {},
     id = DEPLOYMENT_ID,
   ): Deployment => {
-    const loaded = validateConfig(
-      {
-        azure: { location: 'westus2' },
-        cluster: {
-          controllers: { count: topology.controllers, zones: [1, 2, 3] },
-          workers: { count: topology.workers, zones: [1, 2] },
-        },
-        network: { wireguard_port: 51820 },
-        ...overrides,
-      },
-      'scenario config',
-    );
+    if (options.configFile && Object.keys(overrides).length > 0) {
+      throw new Error('a scenario with a config file deploys it as it is: no overrides');
+    }
+    const loaded = options.configFile
+      ? parseConfig(readFileSync(options.configFile, 'utf8'), options.configFile)
+      : validateConfig(
+          {
+            azure: { location: 'westus2' },
+            cluster: {
+              controllers: { count: topology.controllers, zones: [1, 2, 3] },
+              workers: { count: topology.workers, zones: [1, 2] },
+            },
+            network: { wireguard_port: 51820 },
+            ...overrides,
+          },
+          'scenario config',
+        );
+    for (const notice of loaded.notices) if (!notices.includes(notice)) notices.push(notice);
     const built = buildK0rdentDeployment({
       id,
       loaded: options.adjustConfig ? options.adjustConfig(loaded) : loaded,
@@ -211,6 +225,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stateDir,
     warnings,
     infos,
+    notices,
     deployment,
     run: ({ topology, signal, only, until, overrides, id } = {}) => {
       const d = deployment(topology, overrides, id);

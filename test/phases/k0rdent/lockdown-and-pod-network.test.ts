@@ -212,4 +212,38 @@ describe('pod network', () => {
     expect(repaired.failed).toBeUndefined();
     expect(decisions(repaired).install_k0s).toBe('run');
   });
+
+  test('the probe image is configurable: with Docker Hub out of reach the check fails naming the image; a mirror passes; a change is not an input', async () => {
+    h.shims.updateWorld((world) => {
+      world.unreachableRegistries = ['docker.io'];
+    });
+    const blocked = await h.run({ topology: ONE_PLUS_ONE });
+    expect(blocked.failed?.phase).toBe('install_k0s');
+    expect(blocked.failed?.error.message).toMatch(
+      /pods not Ready within \d+ s \(k0s-controller: ImagePullBackOff: Back-off pulling image "busybox:1\.36\.1"; .*a node that cannot pull busybox:1\.36\.1 \(software\.pod_network_probe\.image\)/,
+    );
+
+    const mirror = (image: string) => ({ software: { pod_network_probe: { image } } });
+    const mirrored = await h.run({
+      topology: ONE_PLUS_ONE,
+      overrides: mirror('mirror.example.com/library/busybox:1.36.1'),
+    });
+    expect(mirrored.failed).toBeUndefined();
+    expect(decisions(mirrored).install_k0s).toBe('run');
+
+    // Another image is not an input of install_k0s (nothing it builds changes): the next validate
+    // simply probes with it, and here finds it cannot be pulled either.
+    h.shims.updateWorld((world) => {
+      world.unreachableRegistries = ['docker.io', 'other.example.com'];
+    });
+    const other = await h.run({
+      topology: ONE_PLUS_ONE,
+      overrides: mirror('other.example.com/busybox@sha256:' + 'a'.repeat(64)),
+    });
+    const outcome = other.outcomes.find((o) => o.phase === 'install_k0s');
+    expect(outcome?.reason).toMatch(
+      /^validation failed: .*cannot pull other\.example\.com\/busybox@sha256:a+/,
+    );
+    expect(outcome?.reason).not.toMatch(/inputs changed/);
+  });
 });

@@ -175,7 +175,11 @@ export async function startFakeArm(options: FakeArmOptions = {}): Promise<FakeAr
       ...(options.acceptToken ? { acceptToken: options.acceptToken } : {}),
     });
     endpoint = `https://127.0.0.1:${server.port}`;
-    const graph = await startFakeGraph(entra, { key: certificate.keyPem, cert: certificate.certPem });
+    const graph = await startFakeGraph(
+      entra,
+      { key: certificate.keyPem, cert: certificate.certPem },
+      options.acceptToken,
+    );
 
     const deleteOutside = (id: string): boolean => {
       const gone = store.deleteTree(id).length > 0;

@@ -18,6 +18,8 @@ export interface GraphRequest {
   readonly method: string;
   readonly path: string;
   readonly status: number;
+  /** When it was answered: performance.timeOrigin + performance.now(), as the shims record their calls. */
+  readonly at: number;
 }
 
 export interface FakeGraph {
@@ -63,18 +65,37 @@ function render(app: Application) {
   };
 }
 
-/** `fake-token:<audience>`, as the fake credential issues: Graph accepts only its own audience. */
-function audienceOf(request: IncomingMessage): string | undefined {
+/**
+ * The audience of the bearer token: `fake-token:<audience>`, as the fake credential issues; or, when
+ * `acceptToken` is given (a fake Entra ID issues the tokens), the `aud` of a JWT it accepts.
+ */
+function audienceOf(
+  request: IncomingMessage,
+  acceptToken: ((token: string) => boolean) | undefined,
+): string | undefined {
   const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   if (token === undefined) return undefined;
-  return token.startsWith('fake-token:') ? token.slice('fake-token:'.length) : token;
+  if (acceptToken === undefined)
+    return token.startsWith('fake-token:') ? token.slice('fake-token:'.length) : token;
+  if (!acceptToken(token)) return '';
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+      aud?: unknown;
+    };
+    return typeof payload.aud === 'string' ? payload.aud : '';
+  } catch {
+    return '';
+  }
 }
 
 export async function startFakeGraph(
   directory: Directory,
   tls: { key: string; cert: string },
+  /** Accept only tokens this says were issued (by a fake Entra ID), for Graph's audience. */
+  acceptToken?: (token: string) => boolean,
 ): Promise<FakeGraph> {
   const requests: GraphRequest[] = [];
+  let endpoint = '';
   const forbidden: { method: string; prefix: string; count: number }[] = [];
 
   const route = (
@@ -189,10 +210,12 @@ export async function startFakeGraph(
     const url = new URL(request.url ?? '/', 'https://127.0.0.1');
     let reply: { status: number; body?: unknown };
     try {
-      const audience = audienceOf(request);
+      const audience = audienceOf(request, acceptToken);
       if (audience === undefined)
         throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
-      if (audience.replace(/\/+$/, '') !== GRAPH_AUDIENCE)
+      // Graph's own audience; or, like a national cloud's Graph, the URL it is reached at (a client
+      // given a Graph endpoint asks for a token for that endpoint).
+      if (![GRAPH_AUDIENCE, endpoint].includes(audience.replace(/\/+$/, '')))
         throw new GraphError(
           401,
           'InvalidAuthenticationToken',
@@ -222,7 +245,12 @@ export async function startFakeGraph(
             }
           : { status: 500, body: { error: { code: 'FakeGraphInternalError', message: String(error) } } };
     }
-    requests.push({ method, path: url.pathname, status: reply.status });
+    requests.push({
+      method,
+      path: url.pathname,
+      status: reply.status,
+      at: performance.timeOrigin + performance.now(),
+    });
     const payload = reply.body === undefined ? undefined : JSON.stringify(reply.body);
     response.writeHead(reply.status, payload === undefined ? {} : { 'content-type': 'application/json' });
     response.end(payload);
@@ -241,8 +269,9 @@ export async function startFakeGraph(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  endpoint = `https://127.0.0.1:${port}`;
   return {
-    endpoint: `https://127.0.0.1:${port}`,
+    endpoint,
     requests,
     forbid(method, prefix, count = 1) {
       forbidden.push({ method: method.toUpperCase(), prefix, count });

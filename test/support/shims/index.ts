@@ -34,6 +34,8 @@ export type ShimmedTool = (typeof SHIMMED)[number];
 export interface ShimCall {
   readonly tool: string;
   readonly args: readonly string[];
+  /** When the tool started: performance.timeOrigin + performance.now(), as the fake servers record. */
+  readonly at: number;
 }
 
 /** A VM as the machine the tools talk to (the fake ARM server's `machines()` have this shape). */
@@ -96,6 +98,8 @@ export interface ShimWorld {
   wgQuickUpMs?: number;
   /** Nodes whose CNI carries no pod traffic to or from other nodes (pods.js). */
   cniBroken?: string[];
+  /** Registries no node can pull from (an image without a registry host is docker.io's). */
+  unreachableRegistries?: string[];
   /** Pods by `namespace/name`, as pods.js placed them. */
   pods?: Record<string, { namespace: string; name: string; node?: string; ip?: string; pending?: string }>;
   namespaces?: Record<string, boolean>;
@@ -234,5 +238,8 @@ export function createShims(tools: readonly ShimmedTool[] = SHIMMED): Shims {
 
 /** Appends to the calls log from the test itself (a marker between phases of a scenario). */
 export function mark(shims: Shims, label: string): void {
-  appendFileSync(join(shims.stateDir, 'calls.jsonl'), JSON.stringify({ tool: '#', args: [label] }) + '\n');
+  appendFileSync(
+    join(shims.stateDir, 'calls.jsonl'),
+    JSON.stringify({ tool: '#', args: [label], at: performance.timeOrigin + performance.now() }) + '\n',
+  );
 }

@@ -16,7 +16,10 @@
 //   Ready), as the API server does ("no endpoints available for service");
 // - a ClusterDeployment is admitted only when its ClusterTemplate and Credential exist (kcm's webhook);
 //   its Ready condition follows `regional.readyAfterPolls` (null: never), and a deleted one is gone after
-//   `regional.deletePolls` reads while kcm runs (CAPZ releasing the Azure resources), never without it.
+//   `regional.deletePolls` reads while kcm runs (CAPZ releasing the Azure resources), never without it;
+//   once Ready, its cluster's admin kubeconfig is the Secret `<name>-kubeconfig` beside it (key `value`,
+//   as Cluster API writes it), gone with the ClusterDeployment.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { fail } from './net.js';
@@ -421,6 +424,7 @@ function observeClusterDeployment(world, cd) {
     if (controller) cd._deleting -= 1;
     if (cd._deleting <= 0) {
       remove(world, 'clusterdeployments.k0rdent.mirantis.com', namespace, name);
+      remove(world, 'secrets', namespace, `${name}-kubeconfig`);
       delete world.k0rdent?.clusterDeployments[`${namespace}/${name}`];
       return undefined;
     }
@@ -447,7 +451,40 @@ function observeClusterDeployment(world, cd) {
       },
     ],
   };
+  if (ready && !get(world, 'secrets', namespace, `${name}-kubeconfig`)) {
+    put(world, 'secrets', namespace, `${name}-kubeconfig`, {
+      apiVersion: 'v1',
+      type: 'cluster.x-k8s.io/secret',
+      metadata: { labels: { 'cluster.x-k8s.io/cluster-name': name } },
+      data: { value: Buffer.from(childKubeconfig(name)).toString('base64') },
+    });
+  }
   return cd;
+}
+
+/** An admin kubeconfig as Cluster API writes one for a workload cluster, with a key of its own. */
+function childKubeconfig(name) {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    `    server: https://${name}.eastus.cloudapp.azure.com:6443`,
+    `    certificate-authority-data: ${randomBytes(48).toString('base64')}`,
+    'contexts:',
+    `- name: ${name}-admin@${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    `    user: ${name}-admin`,
+    `current-context: ${name}-admin@${name}`,
+    'users:',
+    `- name: ${name}-admin`,
+    '  user:',
+    `    client-certificate-data: ${randomBytes(48).toString('base64')}`,
+    `    client-key-data: ${randomBytes(48).toString('base64')}`,
+    '',
+  ].join('\n');
 }
 
 export function kubectlGet(args, world, save) {

@@ -4,7 +4,10 @@
 // - each Node hands out pod addresses from its own range (calico's per-node blocks of 10.244.0.0/16);
 // - a pod reaches another on its own node always, on another node only when the CNI carries traffic
 //   between the two (world.cniBroken lists the nodes whose pod traffic does not leave or reach them);
-// - a namespace that is not the one a helm release lives in is deleted with its pods at once.
+// - a namespace that is not the one a helm release lives in is deleted with its pods at once;
+// - a pod whose image comes from a registry the nodes cannot reach (world.unreachableRegistries; an
+//   image without a registry host is Docker Hub's, docker.io) never runs: its container waits in
+//   ImagePullBackOff, as a kubelet's does.
 import { fail } from './net.js';
 import { advance, isRunning, machineNamed } from './world.js';
 
@@ -45,6 +48,17 @@ function place(pod, world) {
   return { node: fits[0] };
 }
 
+/** The registry host of an image reference: the first part when it looks like a host, else docker.io. */
+function registryOf(image) {
+  const first = image.split('/')[0];
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : 'docker.io';
+}
+
+const pullable = (pod, world) =>
+  pod.image === undefined || !(world.unreachableRegistries ?? []).includes(registryOf(pod.image));
+
 function addressOn(node, world) {
   const index = world.cluster.nodes.indexOf(node);
   const used = new Set(Object.values(world.pods ?? {}).map((p) => p.ip));
@@ -81,6 +95,7 @@ function apply(args, world, save, document) {
       node: placed.node,
       pending: placed.pending,
       ip: placed.node ? addressOn(placed.node, world) : undefined,
+      image: spec.containers?.[0]?.image,
     };
     process.stdout.write(`pod/${item.metadata.name} created\n`);
   }
@@ -91,9 +106,12 @@ function apply(args, world, save, document) {
 const podsIn = (world, namespace) =>
   Object.values(world.pods ?? {}).filter((pod) => pod.namespace === namespace);
 
-/** Running: placed on a node whose machine still runs. */
+/** Running: placed on a node whose machine still runs, its image pulled. */
 const running = (pod, world) =>
-  pod.node !== undefined && world.cluster?.nodes.includes(pod.node) && isRunning(machineNamed(pod.node));
+  pod.node !== undefined &&
+  world.cluster?.nodes.includes(pod.node) &&
+  isRunning(machineNamed(pod.node)) &&
+  pullable(pod, world);
 
 function podJson(pod, world) {
   const up = running(pod, world);
@@ -109,6 +127,22 @@ function podJson(pod, world) {
           : { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: pod.pending },
         { type: 'Ready', status: up ? 'True' : 'False' },
       ],
+      ...(pod.node && !pullable(pod, world)
+        ? {
+            containerStatuses: [
+              {
+                name: 'probe',
+                ready: false,
+                state: {
+                  waiting: {
+                    reason: 'ImagePullBackOff',
+                    message: `Back-off pulling image "${pod.image}"`,
+                  },
+                },
+              },
+            ],
+          }
+        : {}),
     },
   };
 }

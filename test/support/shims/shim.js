@@ -14,7 +14,9 @@ if (!stateDir) {
   process.stderr.write('shim: SHIM_STATE is not set\n');
   process.exit(70);
 }
-appendFileSync(join(stateDir, 'calls.jsonl'), JSON.stringify({ tool, args }) + '\n');
+// `at` is wall-clock time in ms (sub-ms precision), comparable with the fake servers' request times.
+const at = performance.timeOrigin + performance.now();
+appendFileSync(join(stateDir, 'calls.jsonl'), JSON.stringify({ tool, args, at }) + '\n');
 
 // Failures on cue: the first rule whose tool matches and whose `match` is in the joined arguments.
 const rules = readJson('rules.json', []);

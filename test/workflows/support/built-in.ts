@@ -52,6 +52,8 @@ export interface BuiltInWorld {
 
 export interface DeployOptions {
   readonly topology?: Topology;
+  /** Dispatch inputs (e.g. `kof: true`). */
+  readonly inputs?: Record<string, string | boolean>;
   readonly rerun?: { readonly previous: AttemptRun; readonly mode: 'all' | 'failed' };
 }
 
@@ -67,6 +69,11 @@ export async function startBuiltInWorld(): Promise<BuiltInWorld> {
   const identity = await startFakeIdentity({ tenantId: TENANT, clientId: CLIENT });
   const arm = await startFakeArm({ pollsBeforeDone: 0, acceptToken: (token) => identity.issued(token) });
   const shims = createShims();
+  // KOF's regional cluster is Ready on the first read and gone on the first read after its deletion
+  // (the phases wait in real time here, 30 s between reads).
+  shims.updateWorld((w) => {
+    w.regional = { readyAfterPolls: 1, deletePolls: 1 };
+  });
   // The tools see the VMs the fake holds: a re-created VM is a new machine, a deallocated one is silent.
   arm.onChange(() => {
     shims.setMachines(arm.machines());
@@ -77,7 +84,13 @@ export async function startBuiltInWorld(): Promise<BuiltInWorld> {
 
   const config = (topology: Topology) =>
     dump({
-      azure: { location: 'westus2', resource_manager_endpoint: arm.endpoint },
+      azure: {
+        location: 'westus2',
+        resource_manager_endpoint: arm.endpoint,
+        graph_endpoint: arm.graph.endpoint,
+      },
+      // What KOF needs when a dispatch switches it on (the config leaves it off).
+      kof: { regional: { domain: 'regional.example.com', admin_email: 'admin@example.com' } },
       cluster: {
         controllers: { count: topology.controllers, zones: [1, 2, 3] },
         workers: { count: topology.workers, zones: [1, 2] },
@@ -117,7 +130,7 @@ export async function startBuiltInWorld(): Promise<BuiltInWorld> {
     deploy: (runId, options = {}) =>
       runWorkflow(deployWorkflow, {
         ...common(runId, options.topology ?? THREE_PLUS_TWO),
-        inputs: {},
+        inputs: options.inputs ?? {},
         ...(options.rerun ? { rerun: options.rerun } : {}),
       }),
     rollback: (runId, inputs, topology = THREE_PLUS_TWO) =>
