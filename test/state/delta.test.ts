@@ -7,7 +7,7 @@ import { diffDocuments, isEmptyDelta, type StateDelta } from '../../src/state/de
 import { decodeJournal, encodeJournalEntry, journalHeader } from '../../src/state/journal.js';
 import { mergeAll, mergeDeltas, mergeDocuments } from '../../src/state/merge.js';
 import type { StateDocument } from '../../src/state/schema.js';
-import { addNote, markCompleted } from '../../src/state/transitions.js';
+import { addNote, markCompleted, setConfig } from '../../src/state/transitions.js';
 import { docArb, newDoc, stamp } from '../support/state-arbitraries.js';
 
 const RUNS = { numRuns: 300 };
@@ -58,6 +58,40 @@ test('a session-style change is a small delta: the changed phase and the new eve
   expect(delta.events).toEqual([next.events.at(-1)]);
   expect(delta.artifacts).toBeUndefined();
   expect(isEmptyDelta(diffDocuments(next, next))).toBe(true);
+});
+
+test('a copy read back from a file (no shared objects) differs only by what really changed', () => {
+  let doc = newDoc(['one', 'two']);
+  doc = setConfig(doc, stamp(), { fingerprint: 'f'.repeat(64), flags: {}, snapshot: { n: 1 } });
+  doc = markCompleted(doc, 'one', stamp(), undefined);
+  const copy = structuredClone(doc);
+  expect(isEmptyDelta(diffDocuments(doc, copy))).toBe(true);
+
+  // A new phase record, a new event, and the events not in base's order: still only the new ones.
+  const grown = markCompleted(structuredClone(doc), 'two', stamp(), undefined);
+  const shuffled = { ...grown, events: [...grown.events].reverse() };
+  for (const next of [grown, shuffled]) {
+    const delta = diffDocuments(doc, next);
+    expect(delta).toEqual({ phases: { two: grown.phases.two }, events: [grown.events.at(-1)] });
+    expect(isEmptyDelta(delta)).toBe(false);
+  }
+
+  // Under the same stamp, different content (a hand-edited copy a merge preferred) is carried too.
+  const edited = structuredClone(doc);
+  edited.phases.one = { ...edited.phases.one!, reason: 'edited by hand' };
+  edited.events[0] = { ...edited.events[0]!, message: 'edited by hand' };
+  expect(diffDocuments(doc, edited)).toEqual({ phases: { one: edited.phases.one }, events: [edited.events[0]] });
+});
+
+test('the config and its source travel together: a change of either carries both', () => {
+  let doc = newDoc(['one']);
+  doc = setConfig(doc, stamp(), { fingerprint: 'f'.repeat(64), flags: {}, snapshot: { n: 1 } });
+  const moved = { ...structuredClone(doc), source: { kind: 'pipeline' as const, file: 'elsewhere.yml' } };
+  expect(diffDocuments(doc, moved)).toEqual({ source: moved.source, config: doc.config });
+  const reconfigured = setConfig(doc, stamp(), { fingerprint: '0'.repeat(64), flags: {}, snapshot: { n: 2 } });
+  const delta = diffDocuments(doc, reconfigured);
+  expect(delta).toMatchObject({ source: doc.source, config: reconfigured.config });
+  expect(delta.phases).toBeUndefined();
 });
 
 test('journal lines round-trip; a torn last line is ignored, a damaged one is located', () => {
