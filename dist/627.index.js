@@ -644,8 +644,6 @@ function runUrl(env) {
     return 'local';
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(51455);
 // EXTERNAL MODULE: ./src/stores/atomic-file.ts
@@ -658,7 +656,8 @@ var atomic_file = __webpack_require__(17096);
  */
 
 
-
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const known_hosts_crypto = () => process.getBuiltinModule('node:crypto');
 /** How ssh names a host in known_hosts: the bare address on port 22, `[address]:port` otherwise. */
 function knownHostsName(host, port) {
     return port === 22 ? host : `[${host}]:${port}`;
@@ -666,7 +665,10 @@ function knownHostsName(host, port) {
 function matches(pattern, name) {
     const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(pattern);
     if (hashed?.[1] !== undefined && hashed[2] !== undefined) {
-        const digest = (0,external_node_crypto_.createHmac)('sha1', Buffer.from(hashed[1], 'base64')).update(name).digest('base64');
+        const digest = known_hosts_crypto()
+            .createHmac('sha1', Buffer.from(hashed[1], 'base64'))
+            .update(name)
+            .digest('base64');
         return digest === hashed[2];
     }
     return pattern.split(',').includes(name);
@@ -1018,6 +1020,8 @@ function renderCloudInit(input) {
     ].join('\n');
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(77598);
 ;// CONCATENATED MODULE: ./src/phases/k0rdent/keys.ts
 /**
  * Key material made in Node: WireGuard x25519 key pairs (the same base64 encoding `wg genkey` and

@@ -7,11 +7,13 @@
  * doubled the start of a state-only action (see bench/actions.bench.ts). Nothing else of the
  * package is needed on this path.
  */
-import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { EOL } from 'node:os';
 import { redact } from '../secrets.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export interface AnnotationProperties {
   readonly [key: string]: string | undefined;
@@ -92,7 +94,7 @@ function keyValue(command: 'OUTPUT' | 'STATE' | 'ENV', legacy: string, name: str
     return;
   }
   if (!existsSync(file)) throw new Error(`Missing file at path: ${file}`);
-  const delimiter = `ghadelimiter_${randomUUID()}`;
+  const delimiter = `ghadelimiter_${crypto().randomUUID()}`;
   if (name.includes(delimiter) || value.includes(delimiter)) {
     throw new Error(`Unexpected input: ${name} contains the delimiter "${delimiter}"`);
   }

@@ -153,7 +153,7 @@ export async function runCommand(
     if (options.json) {
       term.out(renderJson(runJson(summary, elapsed)));
     } else {
-      term.out(outcomesTable(summary.outcomes, await tableKit(term.c)));
+      term.out(outcomesTable(summary.outcomes, tableKit(term.c)));
       const counts = new Map<string, number>();
       for (const o of summary.outcomes) counts.set(o.status, (counts.get(o.status) ?? 0) + 1);
       term.out(
@@ -197,8 +197,8 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   } else {
     term.out(`Deployment ${term.c.bold(doc.deployment_id)} · ${store.description}`);
   }
-  term.out(statusTable(doc, listing, await tableKit(term.c)));
-  const artifacts = doc ? artifactsTable(doc, await tableKit(term.c)) : undefined;
+  term.out(statusTable(doc, listing, tableKit(term.c)));
+  const artifacts = doc ? artifactsTable(doc, tableKit(term.c)) : undefined;
   if (artifacts) term.out(artifacts);
   return 0;
 }
@@ -246,7 +246,7 @@ export async function planCommand(
         ? `Plan for deployment ${term.c.bold(deployment.id)} (nothing is changed):`
         : `Plan for ${shownId === null ? 'a new deployment, whose id is made on its first run' : `new deployment ${term.c.bold(shownId)} (${identity.how})`} (nothing is changed):`,
     );
-    term.out(planTable(steps, await tableKit(term.c)));
+    term.out(planTable(steps, tableKit(term.c)));
     return 0;
   } finally {
     self.dispose();
@@ -311,7 +311,7 @@ export async function rollbackCommand(
         ? `nothing to roll back: ${options.to} and the phases after it are pending`
         : `Rollback to ${options.to} would, newest first (nothing is changed):`,
     );
-    if (steps.length > 0) term.out(rollbackTable(steps, await tableKit(term.c)));
+    if (steps.length > 0) term.out(rollbackTable(steps, tableKit(term.c)));
     return 0;
   }
   const self = provideSelfCommand(options.cliPath);
@@ -330,9 +330,7 @@ export async function rollbackCommand(
       outputClosed,
     );
     term.out(
-      summary.steps.length === 0
-        ? 'nothing to roll back'
-        : rollbackTable(summary.steps, await tableKit(term.c)),
+      summary.steps.length === 0 ? 'nothing to roll back' : rollbackTable(summary.steps, tableKit(term.c)),
     );
     if (summary.archivedTo)
       term.out(`every phase is pending now; the previous state was archived to ${summary.archivedTo}`);
@@ -503,9 +501,7 @@ export async function historyCommand(
   const stored = await loadStored(store);
   if (!stored) throw new UserError(`no deployment state in ${store.description} yet`);
   const events = options.limit === undefined ? stored.events : stored.events.slice(-options.limit);
-  term.out(
-    options.json ? renderJson(historyJson(stored, events)) : historyTable(events, await tableKit(term.c)),
-  );
+  term.out(options.json ? renderJson(historyJson(stored, events)) : historyTable(events, tableKit(term.c)));
   return 0;
 }
 

@@ -13,7 +13,6 @@
  * source is not overwritten without --force (and then its state is archived first).
  */
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
@@ -213,6 +212,8 @@ export async function stateUnlockCommand(options: GlobalOptions & { yes?: boolea
         'breaking the lock stops that writer from saving anything more: pass --yes to break it',
       );
     }
+    // Loaded here: only this prompt needs it, and every command would pay for loading it.
+    const { createInterface } = await import('node:readline/promises');
     const question = createInterface({ input: process.stdin, output: process.stderr });
     const answer = await question.question('break the lock? That writer can save nothing more. [y/N] ');
     question.close();

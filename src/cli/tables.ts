@@ -1,5 +1,4 @@
 /** Tables for status, plan, run results, artifacts and history. */
-import type TableClass from 'cli-table3';
 import type { PhaseListing } from '../engine/deployment-source.js';
 import type { PlanStep } from '../engine/plan.js';
 import type { PhaseOutcome } from '../engine/run.js';
@@ -10,17 +9,15 @@ import { formatDuration } from '../engine/reporter.js';
 import { statusColor, terminalWidth, type Colors } from './output.js';
 import { phaseReason } from './phase-reason.js';
 
-/** What rendering a table takes; cli-table3 is loaded on demand, so action steps never load it. */
+/** What rendering a table takes. */
 export interface TableKit {
   readonly c: Colors;
-  readonly Table: typeof TableClass;
   /** The terminal's columns; undefined when the output is not a terminal, and then nothing is cut. */
   readonly width: number | undefined;
 }
 
-export async function tableKit(c: Colors, width = terminalWidth()): Promise<TableKit> {
-  const { default: Table } = await import('cli-table3');
-  return { c, Table, width };
+export function tableKit(c: Colors, width = terminalWidth()): TableKit {
+  return { c, width };
 }
 
 /** The narrowest a wrapped column gets, however narrow the terminal. */
@@ -50,12 +47,11 @@ interface Column {
 /**
  * A table as wide as its content; in a terminal narrower than that, the flexible column is narrowed
  * and its cells wrap at word boundaries, so a row never runs past the right edge.
+ *
+ * Drawn here rather than by a table library: the layout above is all the work, and the one library
+ * used before (cli-table3) measured a tenth of `status`'s start-up in loading and measuring strings.
  */
-function render(
-  columns: readonly Column[],
-  rows: readonly string[][],
-  { c, Table, width }: TableKit,
-): string {
+function render(columns: readonly Column[], rows: readonly string[][], { c, width }: TableKit): string {
   const natural = columns.map(
     (col, i) =>
       Math.max(
@@ -69,48 +65,64 @@ function render(
   if (width !== undefined && total > width && flex >= 0) {
     colWidths[flex] = Math.max(MIN_FLEX_WIDTH, width - (total - (natural[flex] ?? 0)));
   }
-  const flexWidth = colWidths[flex];
-  const fitted =
-    flexWidth === undefined || flexWidth === natural[flex]
-      ? rows
-      : rows.map((row) => row.map((cell, i) => (i === flex ? wrapText(cell, flexWidth - 2) : cell)));
-  const t = new Table({
-    head: columns.map((col) => c.bold(col.head)),
-    style: { head: [], border: [] },
-    // No rule between rows: one line per phase reads faster.
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    colWidths,
-    wordWrap: true,
-    wrapOnWordBoundary: true,
+  // One space of padding on either side of every cell.
+  const inner = colWidths.map((w) => w - 2);
+  const rule = (left: string, mid: string, right: string) =>
+    left + colWidths.map((w) => '─'.repeat(w)).join(mid) + right;
+  const lines = [rule('┌', '┬', '┐')];
+  // No rule under the header or between rows: one line per phase reads faster.
+  for (const row of [columns.map((col) => c.bold(col.head)), ...rows]) {
+    const cells = inner.map((w, i) => cellLines(row[i] ?? '', w));
+    const height = Math.max(1, ...cells.map((cell) => cell.length));
+    for (let k = 0; k < height; k++) {
+      lines.push(`│${cells.map((cell, i) => ` ${padEnd(cell[k] ?? '', inner[i] ?? 0)} `).join('│')}│`);
+    }
+  }
+  lines.push(rule('└', '┴', '┘'));
+  return lines.join('\n');
+}
+
+/** A cell's lines, each wrapped to `width`; a line in one colour keeps it on every line it wraps to. */
+function cellLines(cell: string, width: number): string[] {
+  return cell.split('\n').flatMap((line) => {
+    if (textWidth(line) <= width) return [line];
+    const styled = STYLED.exec(line);
+    if (styled) {
+      const [, open = '', text = '', close = ''] = styled;
+      return wrapText(text, width)
+        .split('\n')
+        .map((part) => open + part + close);
+    }
+    return wrapText(line.replace(ANSI, ''), width).split('\n');
   });
-  t.push(...fitted);
-  return t.toString();
+}
+
+// eslint-disable-next-line no-control-regex
+const STYLED = /^(\u001b\[[0-9;]*m)([^\u001b]*)(\u001b\[[0-9;]*m)$/;
+
+function padEnd(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - textWidth(text)));
 }
 
 /**
- * Wraps at spaces to `width`; a word longer than that (a host name, a path) is split rather than cut,
- * which is what the table would do to it.
+ * Wraps at spaces to `width`; a word longer than that (a host name, a path) starts a line of its own
+ * and is split rather than cut. No line is longer than `width`.
  */
 export function wrapText(text: string, width: number): string {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    let rest = word;
-    while (rest.length > 0) {
-      const room = line === '' ? width : width - line.length - 1;
-      if (rest.length <= room) {
-        line = line === '' ? rest : `${line} ${rest}`;
-        rest = '';
-      } else if (line !== '' && rest.length <= width) {
-        lines.push(line);
-        line = '';
-      } else {
-        const take = Math.max(1, room);
-        lines.push(line === '' ? rest.slice(0, take) : `${line} ${rest.slice(0, take)}`);
-        line = '';
-        rest = rest.slice(take);
-      }
+    if (line !== '' && line.length + 1 + word.length <= width) {
+      line = `${line} ${word}`;
+      continue;
     }
+    if (line !== '') lines.push(line);
+    let rest = word;
+    while (rest.length > width) {
+      lines.push(rest.slice(0, width));
+      rest = rest.slice(width);
+    }
+    line = rest;
   }
   if (line !== '') lines.push(line);
   return lines.join('\n');

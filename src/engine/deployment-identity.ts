@@ -4,8 +4,10 @@
  * already holds, then a derived or generated one. Whatever is given must agree; a disagreement is
  * refused with both sides named. Pure.
  */
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export interface IdentityClaim {
   readonly id: string;
@@ -78,7 +80,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
  * every step, job, attempt and later run of a workflow agrees on it without being told.
  */
 export function derivedDeploymentId(prefix: string, ...parts: readonly string[]): string {
-  const digest = createHash('sha256').update(parts.join('\0')).digest();
+  const digest = crypto().createHash('sha256').update(parts.join('\0')).digest();
   let suffix = '';
   for (let i = 0; i < SUFFIX_LENGTH; i++) suffix += ALPHABET.charAt((digest[i] ?? 0) % ALPHABET.length);
   return `${prefix}-${suffix}`;

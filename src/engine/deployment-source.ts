@@ -3,7 +3,6 @@
  * the built-in k0rdent deployment; and its id, settled in one place (deployment-identity.ts) for the
  * CLI and the GitHub Actions entry points alike.
  */
-import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { UserError } from '../errors.js';
@@ -22,6 +21,9 @@ import {
   type StoredClaim,
 } from './deployment-identity.js';
 import { assertSwitchesAgree } from './select.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export interface PhaseListing {
   readonly name: string;
@@ -137,7 +139,7 @@ function fallbackFor(
   if (fallback === 'generate') {
     return () => ({
       source: 'generated',
-      id: generatedDeploymentId(BUILT_IN_PREFIX, randomInt),
+      id: generatedDeploymentId(BUILT_IN_PREFIX, (max) => crypto().randomInt(max)),
       how: 'made for this new deployment and kept in its state',
     });
   }

@@ -8,7 +8,6 @@
  * an artifact in plaintext. With a state key, the whole snapshot also carries an HMAC, so a
  * tampered state document (a phase marked completed, a path changed) is refused on load.
  */
-import { createHash } from 'node:crypto';
 import { dump } from 'js-yaml';
 import * as z from 'zod/mini';
 import { FileError, UserError } from '../errors.js';
@@ -27,6 +26,9 @@ import {
   keyWithId,
   type StateKeys,
 } from './encryption.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export const SNAPSHOT_FORMAT = 'k0rdent-state-snapshot/1';
 
@@ -320,7 +322,7 @@ export function decodeStoredFile(
   const bytes = codec.decode(data, { artifact: name });
   // A decrypted secret is masked before anything can print it.
   if (file.sensitive) registerSecret(bytes.toString('utf8'));
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = crypto().createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== file.sha256) {
     throw new FileError(where, [
       { path: `files.${name}`, message: `content does not match its sha256 ${file.sha256}` },

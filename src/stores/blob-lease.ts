@@ -9,7 +9,6 @@
  * A lease needs a blob: a deployment without state gets an empty placeholder blob first, which
  * readers treat as no state.
  */
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LockLostError, StateLockedError, UserError } from '../errors.js';
 import type { RunRef } from '../state/schema.js';
@@ -21,6 +20,9 @@ import {
   type BlobProperties,
   type Metadata,
 } from './blob-service.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export const LEASE_SECONDS_ENV = 'K0RDENT_LEASE_SECONDS';
 export const LOCK_TIMEOUT_ENV = 'K0RDENT_LOCK_TIMEOUT';
@@ -128,7 +130,7 @@ export class BlobLease {
     const rounds = Math.ceil(settings.waitMs / pollMs) + EXTRA_ROUNDS;
     let told = false;
     for (let round = 0; round < rounds; round++) {
-      const leaseId = randomUUID();
+      const leaseId = crypto().randomUUID();
       let acquired: { etag: string } | undefined;
       try {
         acquired = await container.acquireLease(blob, leaseId, settings.seconds);

@@ -10,12 +10,14 @@
  * write id it carries in its metadata. Errors a user can fix (no container, no permission, a refused
  * login) become UserErrors that say what to do; lease and condition failures get classes of their own.
  */
-import { randomBytes } from 'node:crypto';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { azureCredential } from '../azure/credential.js';
 import { messageOf, UserError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { CONNECTION_STRING_ENV, type BlobLocation } from './blob-location.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export type Metadata = Readonly<Record<string, string>>;
 
@@ -249,7 +251,7 @@ export class BlobContainer {
     conditions: WriteConditions,
     metadata: Metadata = {},
   ): Promise<{ etag: string }> {
-    const writeId = randomBytes(8).toString('hex');
+    const writeId = crypto().randomBytes(8).toString('hex');
     let attempts = 0;
     try {
       return await this.call(`writing ${name}`, async (abortSignal) => {

@@ -18,7 +18,6 @@
  *   lock        1 acquire + 1 metadata write (the holder); + 2 when the deployment has no blob yet
  *   unlock      1 release
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { StateLockedError } from '../errors.js';
@@ -49,6 +48,9 @@ import {
 } from './blob-service.js';
 import { LocalStateStore, STATE_DIR_ENV } from './local-store.js';
 import type { LoadedState, LockOwner, StateStore, StoreLock } from './store.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export const STATE_BACKEND_ENV = 'K0RDENT_STATE_BACKEND';
 
@@ -520,7 +522,7 @@ export class BlobStateStore implements StateStore {
         continue;
       }
       const codec = sensitiveCodec(file, codecs);
-      const blob = this.layout.file(name, record.sha256, randomBytes(4).toString('hex'));
+      const blob = this.layout.file(name, record.sha256, crypto().randomBytes(4).toString('hex'));
       await container.write(blob, Buffer.from(codec.encode(file.bytes, { artifact: name }), 'utf8'), {
         ifNoneMatch: '*',
       });

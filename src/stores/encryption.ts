@@ -10,16 +10,10 @@
  * Layout: MAGIC | version (1) | kid (8) | salt (16) | iv (12) | tag (16) | ciphertext. Documents that
  * are not secret (a state snapshot) are authenticated instead, with an HMAC under a key of its own.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  scryptSync,
-  timingSafeEqual,
-} from 'node:crypto';
 import { UserError } from '../errors.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 const MAGIC = Buffer.from('K0RDENT-ENC', 'ascii');
 const VERSION = 1;
@@ -54,31 +48,31 @@ export class StateKey {
         `the state-key is ${secret.length} characters; it needs at least ${MIN_STATE_KEY_LENGTH}. ${CREATE_KEY_ADVICE}`,
       );
     }
-    const master = scryptSync(secret.normalize('NFC'), 'k0rdent-deploy/state-key/v1', 32, SCRYPT);
+    const master = crypto().scryptSync(secret.normalize('NFC'), 'k0rdent-deploy/state-key/v1', 32, SCRYPT);
     const id = Buffer.from(
-      hkdfSync('sha256', master, Buffer.alloc(0), 'k0rdent-deploy key id', KID_BYTES),
+      crypto().hkdfSync('sha256', master, Buffer.alloc(0), 'k0rdent-deploy key id', KID_BYTES),
     ).toString('hex');
     return new StateKey(master, id);
   }
 
   /** The key of one document, from its salt. */
   documentKey(salt: Buffer): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.master, salt, 'k0rdent-deploy document key v1', 32));
+    return Buffer.from(crypto().hkdfSync('sha256', this.master, salt, 'k0rdent-deploy document key v1', 32));
   }
 
   /** HMAC-SHA256 (hex) of a text, with a key of its own: authenticates documents that are not secret. */
   mac(text: string): string {
     const key = Buffer.from(
-      hkdfSync('sha256', this.master, Buffer.alloc(0), 'k0rdent-deploy mac key v1', 32),
+      crypto().hkdfSync('sha256', this.master, Buffer.alloc(0), 'k0rdent-deploy mac key v1', 32),
     );
-    return createHmac('sha256', key).update(text, 'utf8').digest('hex');
+    return crypto().createHmac('sha256', key).update(text, 'utf8').digest('hex');
   }
 
   /** Whether `mac` is this key's HMAC of `text`, compared in constant time. */
   verifies(text: string, mac: string): boolean {
     const expected = Buffer.from(this.mac(text), 'hex');
     const given = Buffer.from(mac, 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return given.length === expected.length && crypto().timingSafeEqual(given, expected);
   }
 }
 
@@ -109,9 +103,9 @@ export function isEncrypted(data: Buffer): boolean {
 }
 
 export function encrypt(plaintext: Buffer, key: StateKey, binding: Binding): Buffer {
-  const salt = randomBytes(SALT_BYTES);
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key.documentKey(salt), iv);
+  const salt = crypto().randomBytes(SALT_BYTES);
+  const iv = crypto().randomBytes(IV_BYTES);
+  const cipher = crypto().createCipheriv('aes-256-gcm', key.documentKey(salt), iv);
   cipher.setAAD(associatedData(binding));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return Buffer.concat([
@@ -157,13 +151,13 @@ export function decrypt(data: Buffer, key: StateKey, binding: Binding): Buffer {
   const iv = data.subarray(at, (at += IV_BYTES));
   const tag = data.subarray(at, (at += TAG_BYTES));
   const ciphertext = data.subarray(at);
-  if (!timingSafeEqual(kid, Buffer.from(key.id, 'hex'))) {
+  if (!crypto().timingSafeEqual(kid, Buffer.from(key.id, 'hex'))) {
     throw new DecryptionError(
       `${what} was encrypted with state-key id ${kid.toString('hex')}, but the configured state-key has id ${key.id}. ` +
         'Pass the state-key that wrote it; after a rotation, run `k0rdent-deploy state rekey` with both keys.',
     );
   }
-  const decipher = createDecipheriv('aes-256-gcm', key.documentKey(salt), iv);
+  const decipher = crypto().createDecipheriv('aes-256-gcm', key.documentKey(salt), iv);
   decipher.setAAD(associatedData(binding));
   decipher.setAuthTag(tag);
   try {

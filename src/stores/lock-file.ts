@@ -15,7 +15,7 @@
 import { link, open, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { LockLostError, StateLockedError } from '../errors.js';
-import { endGroups, onGroupsChanged, type ProcessGroup } from '../tools/process-groups.js';
+import { endGroups, liveGroups, onGroupsChanged, type ProcessGroup } from '../tools/process-groups.js';
 import { naming } from './atomic-file.js';
 import type { LockOwner, StoreLock } from './store.js';
 
@@ -23,6 +23,9 @@ import type { LockOwner, StoreLock } from './store.js';
 const crypto = () => process.getBuiltinModule('node:crypto');
 
 export const LOCK_TOKEN_ENV = 'K0RDENT_LOCK_TOKEN';
+
+/** How long a command runs before the lock records its group (see held). */
+const RECORD_AFTER_MS = 100;
 
 export interface LockInfo {
   readonly pid: number;
@@ -106,20 +109,38 @@ export class LockFile {
     throw new StateLockedError(`could not lock ${this.describe}: other writers keep taking it; try again`);
   }
 
-  /** The owner's handle: it keeps `.lock.processes` up to date while it holds the lock. */
+  /**
+   * The owner's handle: it keeps `.lock.processes` up to date while it holds the lock. A group is
+   * recorded once it has lived RECORD_AFTER_MS, not at its spawn: most commands end sooner, and
+   * writing the list for each of them was a file replaced per command. The record is for a takeover
+   * after this process and its watchdog both died; the watchdog (process-groups.ts) hears of every
+   * group at its spawn and ends it when this process dies alone.
+   */
   private held(info: LockInfo, opened: Opened): LockHandle {
     let writes = Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    let written = '[]';
     // One name for the life of the handle: its writes are chained, so they never share it.
     const temp = `${this.path}.${process.pid}.${crypto().randomBytes(8).toString('hex')}.tmp`;
-    const stop = onGroupsChanged((groups) => {
-      const list: ProcessList = { token: info.token, processes: groups.map(recorded) };
+    const record = () => {
+      timer = undefined;
+      const processes = liveGroups().map(recorded);
+      const text = JSON.stringify(processes);
+      // Ended groups may stay listed (see untrackGroup): a takeover checks each before it signals.
+      if (processes.length === 0 || text === written) return;
+      written = text;
+      const list: ProcessList = { token: info.token, processes };
       writes = writes.then(() => this.writeProcesses(list, temp)).catch(() => undefined);
+    };
+    const stop = onGroupsChanged(() => {
+      timer ??= setTimeout(record, RECORD_AFTER_MS);
     });
     return {
       shared: false,
       verify: () => this.verify(opened),
       release: async () => {
         stop();
+        clearTimeout(timer);
         await writes;
         await this.release(info.token, opened);
       },

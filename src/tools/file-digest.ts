@@ -1,6 +1,8 @@
 /** SHA-256 and size of a file, streamed so a large artifact never sits in memory whole. */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+
+// Loaded on first use: read-only commands (status) reach this module but hash nothing.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export interface FileDigest {
   readonly sha256: string;
@@ -8,7 +10,7 @@ export interface FileDigest {
 }
 
 export async function digestFile(path: string): Promise<FileDigest> {
-  const hash = createHash('sha256');
+  const hash = crypto().createHash('sha256');
   let size = 0;
   for await (const chunk of createReadStream(path)) {
     const buffer = chunk as Buffer;

@@ -3,9 +3,11 @@
  * had before belongs to a VM that is gone and must be forgotten, or ssh (rightly) refuses the new one.
  * Entries in both the plain and the hashed (`|1|salt|hash`) form are recognised.
  */
-import { createHmac } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../stores/atomic-file.js';
+
+// node:crypto loads on first use: loading it is a measurable part of a read-only command's start-up.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 /** How ssh names a host in known_hosts: the bare address on port 22, `[address]:port` otherwise. */
 export function knownHostsName(host: string, port: number): string {
@@ -15,7 +17,10 @@ export function knownHostsName(host: string, port: number): string {
 function matches(pattern: string, name: string): boolean {
   const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(pattern);
   if (hashed?.[1] !== undefined && hashed[2] !== undefined) {
-    const digest = createHmac('sha1', Buffer.from(hashed[1], 'base64')).update(name).digest('base64');
+    const digest = crypto()
+      .createHmac('sha1', Buffer.from(hashed[1], 'base64'))
+      .update(name)
+      .digest('base64');
     return digest === hashed[2];
   }
   return pattern.split(',').includes(name);

@@ -24,8 +24,9 @@ export interface ProcessGroup {
   readonly leaderStart?: number;
 }
 
-const live = new Map<number, ProcessGroup>();
-const listeners = new Set<(groups: readonly ProcessGroup[]) => void>();
+/** Live groups; a leader's start time is read when first asked for (see liveGroups). */
+const live = new Map<number, { pgid: number; leaderStart?: number | undefined; read: boolean }>();
+const listeners = new Set<() => void>();
 
 /**
  * Starts the watchdog, before the first group it must watch exists: a process killed between
@@ -62,11 +63,13 @@ export function spawnFailed(seq: number): void {
   watchdog()?.write(`!${seq}\n`);
 }
 
-/** Registers a group the moment its leader is spawned (the watchdog first: it is the one that acts). */
-export function trackGroup(pgid: number, seq?: number): void {
-  watchdog()?.write(seq === undefined ? `+${pgid}\n` : `+${pgid} ${seq}\n`);
-  const started = leaderStartOf(pgid);
-  live.set(pgid, { pgid, ...(started === undefined ? {} : { leaderStart: started }) });
+/**
+ * Registers a group the moment its leader is spawned (the watchdog first: it is the one that acts),
+ * settling announcement `seq`.
+ */
+export function trackGroup(pgid: number, seq: number): void {
+  watchdog()?.write(`+${pgid} ${seq}\n`);
+  live.set(pgid, { pgid, read: false });
   notify();
 }
 
@@ -80,19 +83,32 @@ export function untrackGroup(pgid: number): void {
   watchdog()?.write(`-${pgid}\n`);
 }
 
+/**
+ * The groups started and not yet ended. A leader's start time is read here rather than at the
+ * spawn, which most commands outlive by less than the read takes. Read late, it is still the
+ * leader's: Linux does not give a pid to a new process while a process group of that id has
+ * members, and a leader already gone reads as unknown, which groupAlive treats as the group alone.
+ */
 export function liveGroups(): readonly ProcessGroup[] {
-  return [...live.values()];
+  return [...live.values()].map((group) => {
+    if (!group.read) {
+      group.leaderStart = leaderStartOf(group.pgid);
+      group.read = true;
+    }
+    return group.leaderStart === undefined
+      ? { pgid: group.pgid }
+      : { pgid: group.pgid, leaderStart: group.leaderStart };
+  });
 }
 
-/** Called with the live groups whenever one starts; returns the function that stops it. */
-export function onGroupsChanged(listener: (groups: readonly ProcessGroup[]) => void): () => void {
+/** Called whenever a group starts (read liveGroups() for them); returns the function that stops it. */
+export function onGroupsChanged(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
 function notify(): void {
-  const groups = liveGroups();
-  for (const listener of listeners) listener(groups);
+  for (const listener of listeners) listener();
 }
 
 /** Whether any process of the group still exists (and, for a live leader, it is the recorded one). */

@@ -5,6 +5,7 @@
  */
 import { delimiter, join } from 'node:path';
 import { access, constants } from 'node:fs/promises';
+import { accessSync, statSync } from 'node:fs';
 import { runCommand } from './run-command.js';
 
 export interface ToolOptions {
@@ -111,6 +112,24 @@ export async function onPath(
     }
   }
   return false;
+}
+
+/** The executable file `command` names on the PATH of `env`, as a spawn would find it. */
+export function findOnPathSync(
+  command: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const path = join(dir, command);
+    try {
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return undefined;
 }
 
 /** Commands that need root: run directly as root, else through non-interactive sudo. */

@@ -1,10 +1,27 @@
 /** A phase of a user-defined pipeline: bash scripts for run, validate and rollback. */
 import { CommandFailedError, type Phase, type PhaseContext, type ValidationResult } from '../phase.js';
 import { runCommand } from '../../tools/run-command.js';
+import { findOnPathSync } from '../../tools/tool.js';
 import type { PipelinePhaseSpec } from './schema.js';
 
 /** `bash -euo pipefail -c`: a failing line, an unset variable or a failing pipe stage fails the script. */
 const BASH_ARGS = ['-euo', 'pipefail', '-c'] as const;
+
+const bashByPath = new Map<string, string>();
+
+/**
+ * bash as found on the script's PATH, looked up once per PATH: spawning a bare name makes the child
+ * try each PATH directory in turn, a measurable part of a short phase.
+ */
+function bash(env: Readonly<Record<string, string | undefined>>): string {
+  const path = env.PATH ?? '';
+  let found = bashByPath.get(path);
+  if (found === undefined) {
+    found = findOnPathSync('bash', env) ?? 'bash';
+    bashByPath.set(path, found);
+  }
+  return found;
+}
 
 export class PipelinePhase implements Phase {
   readonly name: string;
@@ -36,8 +53,9 @@ export class PipelinePhase implements Phase {
   }
 
   private async execute(script: string, what: string, context: PhaseContext): Promise<void> {
-    const result = await runCommand('bash', [...BASH_ARGS, script], {
-      env: this.environment(context),
+    const env = this.environment(context);
+    const result = await runCommand(bash(env), [...BASH_ARGS, script], {
+      env,
       signal: context.signal,
       onLine: (line, stream) => context.output.line(line, stream),
     });
@@ -49,8 +67,9 @@ export class PipelinePhase implements Phase {
   }
 
   private async check(script: string, context: PhaseContext): Promise<ValidationResult> {
-    const result = await runCommand('bash', [...BASH_ARGS, script], {
-      env: this.environment(context),
+    const env = this.environment(context);
+    const result = await runCommand(bash(env), [...BASH_ARGS, script], {
+      env,
       signal: context.signal,
       onLine: (line, stream) => context.output.line(line, stream),
     });
