@@ -9,17 +9,43 @@
 // Property tests search less under mutation testing; see test/support/property-runs.ts.
 process.env.K0RDENT_PROPERTY_RUNS_SCALE ??= '0.25';
 
-/** The tests that exercise src/state, src/graph and src/engine in this process. */
-const tests = [
-  'test/state/**/*.test.ts',
-  'test/graph/**/*.test.ts',
-  'test/engine/**/*.test.ts',
-  'test/phases/pipeline/**/*.test.ts',
-];
+/**
+ * The mutated files in groups, each with the tests that exercise it. A mutant is tested only by the
+ * tests of its group: the pure state and graph modules by their own unit tests (not by every engine
+ * and store test that happens to stamp a record), the engine by the engine and pipeline tests, and the
+ * two engine modules that only drive the built-in deployment by the tests that start its harness (a
+ * fake ARM server) — too slow to run for every mutant of the rest of the engine. scripts/mutation.js
+ * runs the groups one after another (K0RDENT_MUTATION_GROUP) and reports them as one.
+ */
+export const GROUPS = {
+  state: {
+    mutate: ['src/state/**/*.ts', 'src/graph/**/*.ts'],
+    tests: ['test/state/**/*.test.ts', 'test/graph/**/*.test.ts'],
+  },
+  engine: {
+    mutate: ['src/engine/**/*.ts', '!src/engine/fast-rollback.ts', '!src/engine/fresh-start.ts'],
+    tests: [
+      'test/engine/**/*.test.ts',
+      '!**/test/engine/fast-rollback.test.ts',
+      '!**/test/engine/fresh-start.test.ts',
+      'test/phases/pipeline/**/*.test.ts',
+    ],
+  },
+  'built-in': {
+    mutate: ['src/engine/fast-rollback.ts', 'src/engine/fresh-start.ts'],
+    tests: ['test/engine/fast-rollback.test.ts', 'test/engine/fresh-start.test.ts'],
+  },
+};
+
+const name = process.env.K0RDENT_MUTATION_GROUP ?? 'state';
+const group = GROUPS[name];
+if (!group)
+  throw new Error(`K0RDENT_MUTATION_GROUP must be one of ${Object.keys(GROUPS).join(', ')}, not "${name}"`);
+const rooted = (glob) => (glob.startsWith('!') ? glob : `<rootDir>/${glob}`);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
-  mutate: ['src/state/**/*.ts', 'src/graph/**/*.ts', 'src/engine/**/*.ts'],
+  mutate: group.mutate,
   testRunner: 'jest',
   // Jest runs the TypeScript sources as ESM (see jest.config.js).
   testRunnerNodeArgs: ['--experimental-vm-modules'],
@@ -29,7 +55,7 @@ export default {
     config: {
       // src/ is a root so that Jest's dependency graph knows which test files import a mutated file.
       roots: ['<rootDir>/test', '<rootDir>/src'],
-      testMatch: tests.map((glob) => `<rootDir>/${glob}`),
+      testMatch: group.tests.map(rooted),
       // These tests run no bundle, so the global setup that builds one is not needed.
       globalSetup: null,
       // Loads only the test files holding a test that covers the mutant (see the file).
@@ -43,8 +69,9 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/mutation/${name}/index.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}/mutation.json` },
+  incrementalFile: `reports/mutation/${name}/incremental.json`,
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
   thresholds: { high: 90, low: 85, break: null },
   // A mutant that times out counts as killed: wait longer than Stryker's default 5 s, so that a slow

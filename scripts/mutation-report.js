@@ -1,4 +1,5 @@
-// The mutation score of each file from Stryker's JSON report, as a table on stdout and (with
+// The mutation score of each file from Stryker's JSON reports (one per group, see scripts/mutation.js;
+// --report may be given more than once), as a table on stdout and (with
 // --summary FILE) as Markdown appended to FILE, e.g. $GITHUB_STEP_SUMMARY: every surviving mutant,
 // and every mutant excluded as equivalent with its reason. With --min N, exits 1 when any file
 // scores below N percent.
@@ -7,17 +8,19 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
-    report: { type: 'string', default: 'reports/mutation/mutation.json' },
+    report: { type: 'string', multiple: true },
     summary: { type: 'string' },
     min: { type: 'string' },
   },
 });
 
-const report = JSON.parse(readFileSync(values.report, 'utf8'));
+const paths =
+  values.report ?? ['state', 'engine', 'built-in'].map((g) => `reports/mutation/${g}/mutation.json`);
+const files = Object.assign({}, ...paths.map((path) => JSON.parse(readFileSync(path, 'utf8')).files));
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
-const rows = Object.entries(report.files)
+const rows = Object.entries(files)
   .sort(([a], [b]) => a.localeCompare(b))
   .map(([file, { mutants, source }]) => {
     const count = (statuses) => mutants.filter((m) => statuses.has(m.status)).length;

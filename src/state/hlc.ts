@@ -66,6 +66,7 @@ export class HybridClock {
   observe(stamp: string | undefined): void {
     if (stamp === undefined) return;
     const seen = parseHlc(stamp);
+    // Stryker disable next-line EqualityOperator: for a stamp equal to the clock, taking it sets the same wall and counter
     if (seen.wall > this.wall || (seen.wall === this.wall && seen.counter > this.counter)) {
       this.wall = seen.wall;
       this.counter = seen.counter;

@@ -40,4 +40,65 @@ describe('cancellation', () => {
     expect(notes).toEqual(['received SIGINT: stopping the running phase and recording it as failed']);
     expect(process.listenerCount('SIGINT')).toBe(before);
   });
+
+  test('another reason to stop aborts the work once, named by its Error, and is let go when the work ends', async () => {
+    const notes: string[] = [];
+    const also = new AbortController();
+    const result = await withCancellation(
+      (message) => notes.push(message),
+      async (signal) => {
+        expect(signal.aborted).toBe(false);
+        also.abort(new Error('standard output closed'));
+        expect(signal.aborted).toBe(true);
+        // A signal after that stops nothing more and says nothing more.
+        process.emit('SIGINT', 'SIGINT');
+        return Promise.resolve(signal.aborted);
+      },
+      also.signal,
+    );
+    expect(result).toBe(true);
+    expect(notes).toEqual(['standard output closed: stopping the running phase and recording it as failed']);
+  });
+
+  test('a reason to stop that is not an Error is called "stopped"; one already given stops the work before it starts', async () => {
+    const notes: string[] = [];
+    const also = new AbortController();
+    await withCancellation(
+      (message) => notes.push(message),
+      (signal) => {
+        also.abort('reader gone');
+        return Promise.resolve(signal.aborted);
+      },
+      also.signal,
+    );
+    expect(notes).toEqual(['stopped: stopping the running phase and recording it as failed']);
+
+    const already = new AbortController();
+    already.abort(new Error('closed before the start'));
+    const early: string[] = [];
+    const seen = await withCancellation(
+      (message) => early.push(message),
+      (signal) => Promise.resolve(signal.aborted),
+      already.signal,
+    );
+    expect(seen).toBe(true);
+    expect(early).toEqual(['closed before the start: stopping the running phase and recording it as failed']);
+  });
+
+  test('the other reason to stop is let go when the work ends: aborting it later notifies nobody', async () => {
+    const notes: string[] = [];
+    const also = new AbortController();
+    let during: AbortSignal | undefined;
+    await withCancellation(
+      (message) => notes.push(message),
+      (signal) => {
+        during = signal;
+        return Promise.resolve();
+      },
+      also.signal,
+    );
+    also.abort(new Error('too late'));
+    expect(notes).toEqual([]);
+    expect(during?.aborted).toBe(false);
+  });
 });

@@ -1,5 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadDefinition, resolveDeployment, resolveListing } from '../../src/engine/deployment-source.js';
+import { derivedDeploymentId } from '../../src/engine/deployment-identity.js';
+import {
+  CLI_IDENTITY,
+  loadDefinition,
+  resolveDeployment,
+  resolveListing,
+  settleIdentity,
+  type DeploymentDefinition,
+  type IdentityContext,
+} from '../../src/engine/deployment-source.js';
 import { UserError } from '../../src/errors.js';
 import { K0RDENT_CATALOGUE } from '../../src/graph/k0rdent-catalogue.js';
 import type { StateDocument } from '../../src/state/schema.js';
@@ -22,6 +33,30 @@ describe('which deployment a command works on', () => {
     );
   });
 
+  test('a phase both enabled and disabled is refused, each one named once, before anything is read', async () => {
+    await expect(
+      loadDefinition({
+        pipeline: 'not-read.yml',
+        enable: ['kof', 'azure_children', 'kof'],
+        disable: ['kof', 'other'],
+      }),
+    ).rejects.toThrow(
+      new UserError(
+        '--enable kof --disable kof: a phase cannot be switched on and off at once; pass one of the two',
+      ),
+    );
+    await expect(
+      loadDefinition({ enable: ['kof', 'azure_children'], disable: ['azure_children', 'kof'] }),
+    ).rejects.toThrow(
+      '--enable kof --disable kof, --enable azure_children --disable azure_children: a phase cannot',
+    );
+    // Switching a phase on, or off, alone is fine.
+    for (const options of [{ enable: ['install_addons'] }, { disable: ['install_addons'] }]) {
+      const definition = await loadDefinition({ pipeline: EXAMPLE_PIPELINE, ...options });
+      expect(definition.kind).toBe('pipeline');
+    }
+  });
+
   test('without --pipeline, the pipeline the state was last run with, while its file exists', async () => {
     const stored = storedWith({ kind: 'pipeline', file: EXAMPLE_PIPELINE });
     const definition = await loadDefinition({}, stored);
@@ -40,6 +75,46 @@ describe('which deployment a command works on', () => {
       'whose pipeline file (unknown) is gone',
     );
   });
+
+  test('a pipeline that names its deployment pins it; one that names none needs an id from somewhere', async () => {
+    expect((await loadDefinition({ pipeline: EXAMPLE_PIPELINE })).pinned).toEqual({
+      id: 'local-demo',
+      where: `${EXAMPLE_PIPELINE} (deployment)`,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'k0rdent-source-'));
+    try {
+      const unnamed = join(dir, 'p.yml');
+      writeFileSync(unnamed, 'phases:\n  - name: only\n    run: echo one\n');
+      const definition = await loadDefinition({ pipeline: unnamed });
+      expect(definition).not.toHaveProperty('pinned');
+      await expect(resolveDeployment({ pipeline: unnamed }, undefined, 'state/')).rejects.toThrow(
+        new UserError(
+          `${unnamed} names no deployment: add \`deployment: NAME\` to it, or pass --deployment-id`,
+        ),
+      );
+      // Named on the command line, or by the state it was run with before.
+      const given = await resolveDeployment(
+        { pipeline: unnamed, deploymentId: 'given' },
+        undefined,
+        'state/',
+      );
+      expect(given.deployment.id).toBe('given');
+      expect(given.identity).toEqual({ id: 'given', source: 'explicit', how: 'from --deployment-id' });
+      const kept = await resolveDeployment({ pipeline: unnamed }, newDoc(['only'], 'kept'), 'state/');
+      expect(kept.deployment.id).toBe('kept');
+      expect(kept.identity).toEqual({ id: 'kept', source: 'stored', how: 'the one state/ holds' });
+      await expect(
+        resolveDeployment({ pipeline: unnamed, deploymentId: 'other' }, newDoc(['only'], 'kept'), 'state/'),
+      ).rejects.toThrow(
+        new UserError(
+          `state/ holds deployment "kept", not "other" (from --deployment-id). ${CLI_IDENTITY.storedAdvice}`,
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // The built-in k0rdent deployment is loaded by the CLI and action tests: importing it here costs
   // seconds, once per mutant under mutation testing.
 });
@@ -66,5 +141,87 @@ describe('the phases a command lists', () => {
       { name: 'one', displayName: 'one' },
       { name: 'two', displayName: 'two' },
     ]);
+  });
+});
+
+describe('the id of a deployment', () => {
+  /** A definition as loadDefinition returns it, without loading the built-in deployment's phases. */
+  function definition(kind: DeploymentDefinition['kind'], pinned?: string): DeploymentDefinition {
+    return {
+      kind,
+      source: './config\\k0rdent.yaml',
+      ...(pinned === undefined
+        ? {}
+        : { pinned: { id: pinned, where: 'k0rdent.yaml (metadata.deployment_id)' } }),
+      deployment: () => {
+        throw new Error('not needed to settle the id');
+      },
+    };
+  }
+  const derive: IdentityContext = {
+    explicitName: 'input deployment-id',
+    storedAdvice: 'Use another state-key.',
+    fallback: { derive: { repository: 'acme/infra' } },
+  };
+
+  test('an explicit id, then the pinned one, then the stored one; disagreements name both sides', () => {
+    const stored = { id: 'k0rdent-stored01', where: 'the state' };
+    expect(settleIdentity(definition('k0rdent'), { explicit: 'k0rdent-given001' }, CLI_IDENTITY)).toEqual({
+      id: 'k0rdent-given001',
+      source: 'explicit',
+      how: 'from --deployment-id',
+    });
+    expect(settleIdentity(definition('k0rdent', 'k0rdent-pinned01'), {}, CLI_IDENTITY)).toEqual({
+      id: 'k0rdent-pinned01',
+      source: 'pinned',
+      how: 'pinned by k0rdent.yaml (metadata.deployment_id)',
+    });
+    expect(settleIdentity(definition('k0rdent'), { stored }, CLI_IDENTITY)).toEqual({
+      id: 'k0rdent-stored01',
+      source: 'stored',
+      how: 'the one the state holds',
+    });
+    expect(() => settleIdentity(definition('k0rdent', 'k0rdent-pinned01'), { stored }, derive)).toThrow(
+      new UserError(
+        'the state holds deployment "k0rdent-stored01", not "k0rdent-pinned01" (from k0rdent.yaml (metadata.deployment_id)). Use another state-key.',
+      ),
+    );
+    expect(() => settleIdentity(definition('pipeline', 'p1'), { explicit: 'p2' }, derive)).toThrow(
+      'input deployment-id is "p2", but k0rdent.yaml (metadata.deployment_id) pins "p1"',
+    );
+  });
+
+  test('a new built-in deployment gets a generated id on the command line', () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const settled = settleIdentity(definition('k0rdent'), {}, CLI_IDENTITY);
+      expect(settled).toMatchObject({
+        source: 'generated',
+        how: 'made for this new deployment and kept in its state',
+      });
+      expect(settled?.id).toMatch(/^k0rdent-[a-z0-9]{8}$/);
+      ids.add(settled!.id);
+    }
+    // Random, not derived: five new deployments, five ids (a collision is 5 in 36^8).
+    expect(ids.size).toBe(5);
+  });
+
+  test('in GitHub Actions a new built-in deployment gets an id derived from the repository and the config path', () => {
+    const settled = settleIdentity(definition('k0rdent'), {}, derive);
+    // The path as a workflow names it on any runner: forward slashes, no leading ./
+    expect(settled).toEqual({
+      id: derivedDeploymentId('k0rdent', 'acme/infra', 'config/k0rdent.yaml'),
+      source: 'derived',
+      how:
+        'derived from the repository acme/infra and the config file config/k0rdent.yaml ' +
+        '(set input deployment-id or metadata.deployment_id to choose another)',
+    });
+    expect(settleIdentity(definition('k0rdent'), {}, derive)).toEqual(settled);
+  });
+
+  test('without a fallback, or for a pipeline, nothing names a new deployment', () => {
+    expect(settleIdentity(definition('k0rdent'), {}, { ...CLI_IDENTITY, fallback: 'none' })).toBeUndefined();
+    expect(settleIdentity(definition('pipeline'), {}, CLI_IDENTITY)).toBeUndefined();
+    expect(settleIdentity(definition('pipeline'), {}, derive)).toBeUndefined();
   });
 });

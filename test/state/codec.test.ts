@@ -1,5 +1,5 @@
 import { FileError } from '../../src/errors.js';
-import { decodeState, encodeState } from '../../src/state/codec.js';
+import { decodeState, decodeStateFile, encodeState, END_MARKER } from '../../src/state/codec.js';
 import type { StateDocument } from '../../src/state/schema.js';
 import { markCompleted } from '../../src/state/transitions.js';
 import { newDoc, stamp } from '../support/state-arbitraries.js';
@@ -115,5 +115,89 @@ describe('broken state files are named for what broke', () => {
     expect(message).toContain('f: file is 32505856 bytes, over the limit of 1000 bytes');
     expect(message).toContain('K0RDENT_MAX_STATE_BYTES');
     expect(message).not.toContain('Fix the field named above');
+  });
+});
+
+describe('what a state file must be', () => {
+  const doc = markCompleted(newDoc(['alpha']), 'alpha', stamp(), undefined);
+  const refused = (decode: () => unknown): FileError => {
+    try {
+      decode();
+    } catch (error) {
+      expect(error).toBeInstanceOf(FileError);
+      return error as FileError;
+    }
+    throw new Error('expected a FileError');
+  };
+
+  test('read as bytes: the stored size counts, a file of exactly the limit is read, and bytes that are not UTF-8 are named', () => {
+    const text = encodeState(doc);
+    const bytes = Buffer.from(text);
+    expect(decodeStateFile(bytes, 'f', bytes.length)).toEqual({ kind: 'current', doc });
+    expect(decodeState(text, 'f', bytes.length)).toEqual({ kind: 'current', doc });
+    const big = refused(() => decodeStateFile(bytes, 'f', bytes.length - 1));
+    expect(big.problems).toEqual([
+      { path: '', message: `file is ${bytes.length} bytes, over the limit of ${bytes.length - 1} bytes` },
+    ]);
+    expect(big.advice).toContain('K0RDENT_MAX_STATE_BYTES');
+    const binary = refused(() => decodeStateFile(Uint8Array.from([0x23, 0x20, 0xff, 0xfe, 0x0a]), 'f'));
+    expect(binary.problems).toEqual([
+      { path: '', message: 'is not UTF-8 text (a binary file, or text in another encoding)' },
+    ]);
+    expect(binary.advice).toBe(
+      'The file was not changed. It is not a k0rdent-deploy state: restore the state file from a backup.',
+    );
+  });
+
+  test('the top level must be a mapping', () => {
+    for (const top of ['- a\n- b\n', 'just text\n', '~\n', '42\n']) {
+      const error = refused(() => decodeState(`${top}${END_MARKER}\n`, 'f'));
+      expect(error.problems).toEqual([{ path: '', message: 'expected a mapping (a YAML object) at the top level' }]);
+      expect(error.advice).toMatch(/^The state file was not changed\. Fix the field named above/);
+    }
+  });
+
+  test('a file with no schema version that is not an upstream state is validated as a current one', () => {
+    const error = refused(() => decodeState(`phases: {}\n${END_MARKER}\n`, 'f'));
+    expect(error.message).toMatch(/schema_version/);
+    expect(decodeState(`deployment_id: k0rdent-abc\n${END_MARKER}\n`, 'f').kind).toBe('legacy');
+  });
+
+  test('only a whole number above the current version is "newer"; the advice names the way out', () => {
+    const text = encodeState(doc);
+    const newer = refused(() => decodeState(text.replace('schema_version: 2', 'schema_version: 7'), 'f'));
+    expect(newer.problems).toEqual([
+      { path: 'schema_version', message: 'is 7, newer than this k0rdent-deploy understands (up to 2)' },
+    ]);
+    expect(newer.advice).toBe(
+      'The file was not changed. Use the k0rdent-deploy version that wrote it, or a newer one.',
+    );
+    for (const odd of ['2.5', "'3'"]) {
+      const error = refused(() => decodeState(text.replace('schema_version: 2', `schema_version: ${odd}`), 'f'));
+      expect(error.message).not.toContain('newer than');
+      expect(error.message).toContain('schema_version');
+    }
+  });
+
+  test('a file without its end marker is truncated even when it does not begin with the header', () => {
+    const text = encodeState(doc);
+    const body = text.split('\n').filter((line) => !line.startsWith('#')).join('\n');
+    expect(decodeState(`${body}${END_MARKER}\n`, 'f')).toEqual({ kind: 'current', doc });
+    const lines = body.split('\n').length - 1;
+    const error = refused(() => decodeState(body, 'f'));
+    expect(error.problems[0]!.message).toBe(
+      `the file is truncated: it ends after ${lines} lines (${Buffer.byteLength(body)} bytes) without the end marker "${END_MARKER}" that every state file ends with`,
+    );
+  });
+
+  test('a truncated file says how many lines and bytes are left', () => {
+    const text = encodeState(doc);
+    const first = text.indexOf('\n') + 1;
+    const second = text.indexOf('\n', first) + 1;
+    const message = (cut: string) => refused(() => decodeState(cut, 'f')).problems[0]!.message;
+    expect(message(text.slice(0, 10))).toMatch(/^the file is truncated: it ends after 1 line \(10 bytes\) without/);
+    expect(message(text.slice(0, first))).toMatch(new RegExp(`ends after 1 line \\(${first} bytes\\)`));
+    expect(message(text.slice(0, second))).toMatch(new RegExp(`ends after 2 lines \\(${second} bytes\\)`));
+    expect(message(text.slice(0, second + 3))).toMatch(/ends after 3 lines /);
   });
 });

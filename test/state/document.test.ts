@@ -6,6 +6,7 @@ import {
   lastUpdated,
   latestStamp,
   liveArtifacts,
+  mayHaveBuilt,
   needsRun,
   reasonOf,
   statusOf,
@@ -91,6 +92,25 @@ describe('state documents', () => {
     expect(lastUpdated(event)).toBe(at(T + 120_000).at);
     const oldEvent = appendEvent(phase, { id: at(T + 2).hlc, at: at(T + 2).at, type: 'note', message: 'x' });
     expect(lastUpdated(oldEvent)).toBe(at(T + 60_000).at);
+    // The newest phase wins wherever it stands among the phases.
+    const first = markCompleted(base, 'a', at(T + 90_000), undefined);
+    expect(lastUpdated({ ...first, events: base.events })).toBe(at(T + 90_000).at);
+  });
+
+  test('a phase may have built something when it completed, failed or ran, or was skipped after it started', () => {
+    const T0 = at(T).at;
+    const record = (status: string, extra: Record<string, string> = {}) =>
+      ({ hlc: at(T).hlc, updated_at: T0, attempts: 1, status, ...extra }) as Parameters<typeof mayHaveBuilt>[0];
+    expect(mayHaveBuilt(undefined)).toBe(false);
+    expect(mayHaveBuilt(record('pending'))).toBe(false);
+    expect(mayHaveBuilt(record('completed'))).toBe(true);
+    expect(mayHaveBuilt(record('failed'))).toBe(true);
+    expect(mayHaveBuilt(record('in_progress'))).toBe(true);
+    expect(mayHaveBuilt(record('skipped'))).toBe(false);
+    expect(mayHaveBuilt(record('skipped', { started_at: T0 }))).toBe(true);
+    expect(mayHaveBuilt(record('skipped', { completed_at: T0 }))).toBe(true);
+    // A pending record keeps no start, but one written by hand might: pending never built anything.
+    expect(mayHaveBuilt(record('pending', { started_at: T0, completed_at: T0 }))).toBe(false);
   });
 
   test('live artifacts are the ones not removed, by name', () => {

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { localPath, storedPath } from '../../src/state/relocate.js';
+import { localPath, relocateArtifacts, storedPath } from '../../src/state/relocate.js';
+import { recordArtifact } from '../../src/state/transitions.js';
+import { newDoc, stamp } from '../support/state-arbitraries.js';
 
 test('files under the stored state directory move with it; files outside come under it, secrets under secrets/', () => {
   expect(localPath('state/secrets/kubeconfig', true, 'state')).toBe('state/secrets/kubeconfig');
@@ -26,4 +28,31 @@ test('storedPath undoes localPath for any path and state directory', () => {
       },
     ),
   );
+});
+
+test('relocating artifacts maps each path with its sensitivity, and returns the same document when nothing moves', () => {
+  const artifact = (path: string, sensitive: boolean) => ({ path, sha256: 'a'.repeat(64), size: 1, sensitive });
+  const doc = recordArtifact(
+    recordArtifact(newDoc(['one']), 'key', stamp(), artifact('state/secrets/key', true)),
+    'log',
+    stamp(),
+    artifact('out/log.txt', false),
+  );
+  const seen: [string, boolean][] = [];
+  const moved = relocateArtifacts(doc, (path, sensitive) => {
+    seen.push([path, sensitive]);
+    return sensitive ? path.replace(/^state\//, 'copy/') : path;
+  });
+  expect(seen).toEqual([
+    ['state/secrets/key', true],
+    ['out/log.txt', false],
+  ]);
+  expect(moved.artifacts.key).toEqual({ ...doc.artifacts.key, path: 'copy/secrets/key' });
+  // What does not move is the very record it was.
+  expect(moved.artifacts.log).toBe(doc.artifacts.log);
+  expect({ ...moved, artifacts: doc.artifacts }).toEqual(doc);
+  expect(doc.artifacts.key!.path).toBe('state/secrets/key');
+  expect(relocateArtifacts(doc, (path) => path)).toBe(doc);
+  const empty = newDoc(['one']);
+  expect(relocateArtifacts(empty, () => 'anywhere')).toBe(empty);
 });

@@ -87,6 +87,26 @@ describe('phase transitions', () => {
     });
   });
 
+  test('the fingerprint of each input is recorded on completion and kept through every later status', () => {
+    const hashes = { location: 'b'.repeat(64), vms: 'c'.repeat(64) };
+    let doc = markCompleted(markInProgress(newDoc(phases), 'vms', stamp(), 'go'), 'vms', stamp(), HASH, hashes);
+    expect(doc.phases.vms).toMatchObject({ inputs_hash: HASH, input_hashes: hashes });
+    // Kept as a copy: the caller's object may change afterwards.
+    expect(doc.phases.vms!.input_hashes).not.toBe(hashes);
+    doc = markInProgress(doc, 'vms', stamp(), 'validation failed');
+    expect(doc.phases.vms).toMatchObject({ status: 'in_progress', inputs_hash: HASH, input_hashes: hashes });
+    doc = markFailed(doc, 'vms', stamp(), { message: 'boom', class: 'transient' });
+    expect(doc.phases.vms).toMatchObject({ status: 'failed', inputs_hash: HASH, input_hashes: hashes });
+    doc = resetFrom(doc, graph(), 'vms', stamp(), 'again').doc;
+    expect(doc.phases.vms).toMatchObject({ status: 'pending', inputs_hash: HASH, input_hashes: hashes });
+    // No fingerprints (no inputs, or inputs that are not a mapping): none recorded.
+    const none = markCompleted(newDoc(phases), 'docs', stamp(), HASH, {});
+    expect(none.phases.docs).not.toHaveProperty('input_hashes');
+    expect(markCompleted(newDoc(phases), 'docs', stamp(), HASH).phases.docs).not.toHaveProperty('input_hashes');
+    const one = markCompleted(newDoc(phases), 'docs', stamp(), HASH, { only: HASH });
+    expect(one.phases.docs!.input_hashes).toEqual({ only: HASH });
+  });
+
   test('completed keeps when it started, records the inputs and the run, and clears reason and error', () => {
     const started = stampOf();
     let doc = markFailed(newDoc(phases), 'vms', stamp(), { message: 'boom', class: 'transient' });
