@@ -48,8 +48,9 @@ interface Column {
  * A table as wide as its content; in a terminal narrower than that, the flexible column is narrowed
  * and its cells wrap at word boundaries, so a row never runs past the right edge.
  *
- * Drawn here rather than by a table library: the layout above is all the work, and the one library
- * used before (cli-table3) measured a tenth of `status`'s start-up in loading and measuring strings.
+ * Drawn here rather than by a table library: the layout (natural widths, the flexible column, the
+ * wrapping) is all the work, and the library used before (cli-table3) took a tenth of `status`'s
+ * start-up in loading and measuring strings.
  */
 function render(columns: readonly Column[], rows: readonly string[][], { c, width }: TableKit): string {
   const natural = columns.map(
@@ -108,7 +109,9 @@ function padEnd(text: string, width: number): string {
  * Wraps at spaces to `width`; a word longer than that (a host name, a path) starts a line of its own
  * and is split rather than cut. No line is longer than `width`.
  */
-export function wrapText(text: string, width: number): string {
+export function wrapText(text: string, maxWidth: number): string {
+  // At least one character per line, so that splitting a long word always ends.
+  const width = Math.max(1, Math.floor(maxWidth));
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {

@@ -28,6 +28,10 @@ describe('wrapText', () => {
     }
   });
 
+  test('a width below one character still ends, one character per line', () => {
+    expect(wrapText('ab cd', 0)).toBe('a\nb\nc\nd');
+  });
+
   test('a word too long for the line it would end starts a line of its own', () => {
     expect(wrapText('on recorded (fingerprint', 11)).toBe('on recorded\n(fingerprin\nt');
     expect(wrapText('a b c', 3)).toBe('a b\nc');
