@@ -4,8 +4,7 @@
  * has its standard output streamed, kept in an error message, or logged.
  */
 import { delimiter, join } from 'node:path';
-import { access, constants } from 'node:fs/promises';
-import { accessSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { runCommand } from './run-command.js';
 
 export interface ToolOptions {
@@ -98,20 +97,11 @@ export async function runToolOrThrow(
 }
 
 /** Whether a command is on the PATH of `env` (without running it). */
-export async function onPath(
+export function onPath(
   command: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<boolean> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      await access(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return false;
+  return Promise.resolve(findOnPathSync(command, env) !== undefined);
 }
 
 /** The executable file `command` names on the PATH of `env`, as a spawn would find it. */
