@@ -2,16 +2,11 @@ import { FileError } from '../../src/errors.js';
 import { decodeState, decodeStateFile, encodeState, END_MARKER } from '../../src/state/codec.js';
 import type { StateDocument } from '../../src/state/schema.js';
 import { markCompleted } from '../../src/state/transitions.js';
+import { fileErrorOf } from '../support/refusals.js';
 import { newDoc, stamp } from '../support/state-arbitraries.js';
 
 function problemsOf(text: string): string {
-  try {
-    decodeState(text, 'state/deployment-state.yaml');
-  } catch (error) {
-    if (error instanceof FileError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a FileError');
+  return fileErrorOf(() => decodeState(text, 'state/deployment-state.yaml')).message;
 }
 
 describe('state file codec', () => {
@@ -120,15 +115,7 @@ describe('broken state files are named for what broke', () => {
 
 describe('what a state file must be', () => {
   const doc = markCompleted(newDoc(['alpha']), 'alpha', stamp(), undefined);
-  const refused = (decode: () => unknown): FileError => {
-    try {
-      decode();
-    } catch (error) {
-      expect(error).toBeInstanceOf(FileError);
-      return error as FileError;
-    }
-    throw new Error('expected a FileError');
-  };
+  const refused = fileErrorOf;
 
   test('read as bytes: the stored size counts, a file of exactly the limit is read, and bytes that are not UTF-8 are named', () => {
     const text = encodeState(doc);

@@ -1,17 +1,9 @@
-import { FileError } from '../../src/errors.js';
 import { formatPath, parseYaml } from '../../src/state/yaml-validation.js';
+import { fileErrorOf } from '../support/refusals.js';
 
 const LIMITS = { maxBytes: 1024 };
 
-function refusal(parse: () => unknown): FileError {
-  try {
-    parse();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FileError);
-    return error as FileError;
-  }
-  throw new Error('expected a FileError');
-}
+const refusal = fileErrorOf;
 
 describe('parseYaml', () => {
   test('one document is its value', () => {

@@ -1,14 +1,8 @@
-import { FileError } from '../../../src/errors.js';
 import { parsePipeline } from '../../../src/phases/pipeline/load.js';
+import { fileErrorOf } from '../../support/refusals.js';
 
 function errorOf(text: string): string {
-  try {
-    parsePipeline(text, 'pipe.yml');
-  } catch (error) {
-    if (error instanceof FileError) return error.message;
-    throw error;
-  }
-  throw new Error('expected a FileError');
+  return fileErrorOf(() => parsePipeline(text, 'pipe.yml')).message;
 }
 
 const valid = `deployment: demo
