@@ -1,4 +1,4 @@
-import { fastRollbackTargets, resourceGroupOf } from '../../src/engine/fast-rollback.js';
+import { fastRollback, fastRollbackTargets, resourceGroupOf } from '../../src/engine/fast-rollback.js';
 import { parsePipeline } from '../../src/phases/pipeline/load.js';
 import { RG, startHarness, type Harness } from '../phases/k0rdent/harness.js';
 
@@ -35,6 +35,36 @@ describe('fast rollback', () => {
     ]);
     const doc = await h.state();
     expect(doc.events.map((e) => e.message)).toContain(`fast destroy: deleting resource group ${RG}`);
+  });
+
+  test('back to prepare_deployment also removes what it made; the events name the target', async () => {
+    await h.run({ until: 'prepare_deployment' });
+    expect((await h.state()).phases.prepare_deployment?.status).toBe('completed');
+    const result = await h.fast('prepare_deployment');
+    expect(result).toMatchObject({ resourceGroup: 'absent', reset: ['prepare_deployment'], warnings: [] });
+    const doc = await h.state();
+    expect(doc.phases.prepare_deployment?.status).toBe('pending');
+    expect(doc.phases.prepare_deployment?.reason).toBe('keys and cloud-init removed (fast destroy)');
+    const live = Object.values(doc.artifacts).filter((a) => a.phase === 'prepare_deployment' && !a.removed);
+    expect(live).toEqual([]);
+    const started = doc.events.find((e) => e.type === 'rollback_started');
+    const finished = doc.events.find((e) => e.type === 'rollback_finished');
+    expect(started?.phase).toBe('prepare_deployment');
+    expect(finished).toMatchObject({
+      phase: 'prepare_deployment',
+      message: 'fast destroy finished: resource group absent',
+      data: { reset: ['prepare_deployment'], warnings: [] },
+    });
+  });
+
+  test('only a deployment with the built-in network phase can be destroyed fast', async () => {
+    const pipeline = parsePipeline('deployment: demo\nphases:\n  - name: only\n    run: echo one\n', 'p.yml');
+    await expect(
+      fastRollback(undefined as never, pipeline, undefined as never, {
+        to: 'setup_network',
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toThrow('setup_network missing from the built-in deployment');
   });
 
   test('the intent is stored before the group is deleted: a failed delete leaves it on record', async () => {
