@@ -126,6 +126,19 @@ describe('recording an artifact', () => {
     await recordArtifactFile(session, { name: 'x1', path: 'f.txt', sensitive: false });
     expect((await bench.stored())!.artifacts.x1?.size).toBe(5);
   });
+
+  test('refuses a phase the deployment does not have, naming the ones it has; stores nothing', async () => {
+    write('f.txt', 'x');
+    const id = session.doc.deployment_id;
+    await expect(
+      recordArtifactFile(session, { name: 'x1', path: 'f.txt', sensitive: false, phase: 'nosuch' }),
+    ).rejects.toThrow(
+      new UserError(
+        `cannot record artifact x1: "nosuch" is not a phase of deployment ${id} (phases: keys); name the phase that produced it`,
+      ),
+    );
+    expect((await bench.stored())?.artifacts.x1).toBeUndefined();
+  });
 });
 
 describe('verifying artifacts', () => {
