@@ -3,12 +3,12 @@
  * journal. Replaying must give exactly the merge, whatever the documents and however often.
  */
 import fc from 'fast-check';
-import { diffDocuments, isEmptyDelta, type StateDelta } from '../../src/state/delta.js';
+import { diffDocuments, isEmptyDelta, StateDeltaSchema, type StateDelta } from '../../src/state/delta.js';
 import { decodeJournal, encodeJournalEntry, journalHeader } from '../../src/state/journal.js';
 import { mergeAll, mergeDeltas, mergeDocuments } from '../../src/state/merge.js';
 import { sha256Hex } from '../../src/state/canonical.js';
 import type { StateDocument } from '../../src/state/schema.js';
-import { addNote, markCompleted, setConfig } from '../../src/state/transitions.js';
+import { addNote, markCompleted, setConfig, setFact } from '../../src/state/transitions.js';
 import { docArb, newDoc, stamp } from '../support/state-arbitraries.js';
 
 const RUNS = { numRuns: 300 };
@@ -143,4 +143,24 @@ test('journal lines are checked one by one: the header, the JSON and the deltaâ€
   // A torn line counts no bytes and no line; lines are counted from the first line given.
   const torn = decodeJournal(`${entry}${entry.slice(0, 20)}`, 'j', 'demo', 7);
   expect(torn).toMatchObject({ lines: 1, torn: true, wholeBytes: Buffer.byteLength(entry) });
+});
+
+test('a record that base does not have is new; a register that next lacks is no change (a delta only adds)', () => {
+  const doc = newDoc(['one']);
+  const withFact = setFact(doc, 'wireguard_port', 51820, stamp());
+  expect(diffDocuments(doc, withFact)).toEqual({
+    facts: { wireguard_port: withFact.facts.wireguard_port },
+    events: withFact.events.slice(doc.events.length),
+  });
+  const configured = setConfig(doc, stamp(), { fingerprint: 'f'.repeat(64), flags: {}, snapshot: {} });
+  const { source: _source, config: _config, ...bare } = configured;
+  expect(isEmptyDelta(diffDocuments(configured, bare))).toBe(true);
+});
+
+test('the delta schema: names are snake_case, times may carry an offset', () => {
+  expect(StateDeltaSchema.safeParse({ created_at: '2026-01-01T02:00:00+02:00' }).success).toBe(true);
+  const bad = StateDeltaSchema.safeParse({ facts: { 'Not-A-Name': { hlc: stamp().hlc, updated_at: stamp().at, value: 1 } } });
+  expect(bad.success).toBe(false);
+  // zod reports a bad record key as an issue of the key, with the rule's message inside.
+  expect(JSON.stringify(bad.error?.issues)).toContain('"message":"expected a snake_case name"');
 });

@@ -10,7 +10,6 @@ import {
   migrateLegacyState,
   normalizeLegacyShape,
   type LegacyEvents,
-  type LegacyState,
   type MigrationResult,
 } from '../../src/state/migrate.js';
 import { StateDocumentSchema } from '../../src/state/schema.js';
@@ -22,7 +21,7 @@ const NOW = '2026-01-01T00:00:00.000Z';
 const FLAGS_OFF = { deployment_flags: { azure_children: false, kof: false } };
 
 function migrate(
-  legacy: Partial<LegacyState> & Record<string, unknown>,
+  legacy: Record<string, unknown>,
   options: {
     events?: LegacyEvents;
     files?: ReadonlyMap<string, { sha256: string; size: number }>;
@@ -276,7 +275,7 @@ describe('times and stamps', () => {
   test('the run is the migration, by the deployer when known', () => {
     const run = migrate({ ...FLAGS_OFF, deployer: 'alice@laptop' }).doc.events.at(-1)!.run;
     expect(run).toEqual({ run_id: 'migration', attempt: 1, job: 'migrate', actor: 'alice@laptop' });
-    expect(migrate(FLAGS_OFF).doc.events.at(-1)!.run.actor).toBe('unknown');
+    expect(migrate(FLAGS_OFF).doc.events.at(-1)!.run?.actor).toBe('unknown');
   });
 });
 
