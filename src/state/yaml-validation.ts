@@ -102,6 +102,7 @@ function checkExpansion(text: string, events: readonly Event[], file: string, bu
     }
   };
   const anchorOf = (event: { anchorStart: number; anchorEnd: number }) =>
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: without the test an unanchored node is named '' (its start and end are both -1), which no alias can name; an anchor's name starts after its '&', never at 0
     event.anchorStart < 0 ? undefined : text.slice(event.anchorStart, event.anchorEnd);
 
   for (const event of events) {
@@ -113,6 +114,7 @@ function checkExpansion(text: string, events: readonly Event[], file: string, bu
       case EVENT_ID.SCALAR: {
         const size = NODE_OVERHEAD + (event.valueStart < 0 ? 0 : event.valueEnd - event.valueStart);
         const anchor = anchorOf(event);
+        // Stryker disable next-line ConditionalExpression: an entry under undefined is one no alias can name
         if (anchor !== undefined) anchors.set(anchor, size);
         add(size, Math.max(event.valueStart, 0));
         break;
@@ -135,6 +137,7 @@ function checkExpansion(text: string, events: readonly Event[], file: string, bu
       case EVENT_ID.POP: {
         const node = open.pop();
         if (!node) break; // the end of a document
+        // Stryker disable next-line ConditionalExpression: an entry under undefined is one no alias can name
         if (node.anchor !== undefined) anchors.set(node.anchor, node.size);
         add(node.size, node.start);
         break;
@@ -191,6 +194,7 @@ function findOffset(text: string, events: readonly Event[], target: readonly str
   const consider = (path: readonly string[], offset: number) => {
     if (offset < 0) return;
     let depth = 0;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: the length checks are shortcuts: past the end of either path the element is undefined, which equals no key
     while (depth < path.length && depth < target.length && path[depth] === target[depth]) depth++;
     if (depth === path.length && (best === undefined || depth > best.depth)) best = { depth, offset };
   };

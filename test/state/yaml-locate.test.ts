@@ -163,3 +163,37 @@ describe('validateYaml', () => {
     ]);
   });
 });
+
+describe('locate, at the edges of a document', () => {
+  test('a document that is one scalar is at its start; one that is only comments has no position', () => {
+    expect(locate('hello\n', [])).toEqual({ line: 1, column: 1 });
+    expect(locate('# nothing here\n', ['a'])).toBeUndefined();
+  });
+
+  test('an empty sequence item has no position of its own: the sequence stands for it', () => {
+    expect(locate('a:\n  -\n  - x\n', ['a', 0])).toEqual({ line: 2, column: 3 });
+    expect(locate('a:\n  -\n  - x\n', ['a', 1])).toEqual({ line: 3, column: 5 });
+  });
+
+  test('a key that is nowhere, asked for at the top, has no position', () => {
+    expect(locate(TEXT, [], 'zzz')).toBeUndefined();
+  });
+});
+
+describe('the expansion budget, for scalars', () => {
+  test('a document that is one scalar counts its text and a node', () => {
+    // 4 + 6 = 10
+    expect(parseYaml('abcdef', 'f.yaml', { maxBytes: 10 }).value).toBe('abcdef');
+    expect(fileErrorOf(() => parseYaml('abcdef', 'f.yaml', { maxBytes: 9 })).problems[0]).toMatchObject({
+      line: 1,
+      column: 1,
+    });
+  });
+
+  test('a scalar that crosses the budget is named at its value', () => {
+    // 4 (map) + 5 (a) = 9, then 4 + 10 for the value: 23
+    const error = fileErrorOf(() => parseYaml('a: xxxxxxxxxx\n', 'f.yaml', { maxBytes: 22 }));
+    expect(error.problems[0]).toMatchObject({ line: 1, column: 4 });
+    expect(parseYaml('a: xxxxxxxxxx\n', 'f.yaml', { maxBytes: 23 }).value).toEqual({ a: 'xxxxxxxxxx' });
+  });
+});
