@@ -164,3 +164,9 @@ test('the delta schema: names are snake_case, times may carry an offset', () => 
   // zod reports a bad record key as an issue of the key, with the rule's message inside.
   expect(JSON.stringify(bad.error?.issues)).toContain('"message":"expected a snake_case name"');
 });
+
+test('replaying a delta moves the creation time only earlier', () => {
+  const doc = { ...newDoc(['one']), created_at: '2026-01-02T00:00:00.000Z' };
+  expect(mergeDeltas(doc, [{ created_at: '2026-01-03T00:00:00.000Z' }]).created_at).toBe(doc.created_at);
+  expect(mergeDeltas(doc, [{ created_at: '2026-01-01T00:00:00.000Z' }]).created_at).toBe('2026-01-01T00:00:00.000Z');
+});

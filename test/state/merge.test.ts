@@ -10,6 +10,7 @@ import {
   docArb,
   newDoc,
   RUN,
+  stamp,
   WRITER_PHASES,
   writeHistory,
   writerArb,
@@ -247,6 +248,18 @@ describe('mergeDocuments', () => {
     const late = { ...newDoc(['a']), created_at: '2026-02-01T00:00:00.000Z' };
     expect(mergeDocuments(early, late).created_at).toBe(early.created_at);
     expect(mergeDocuments(late, early).created_at).toBe(early.created_at);
+  });
+
+  test('events out of order (a hand-edited file) come out in id order, each once', () => {
+    let doc = newDoc(['a']);
+    for (let i = 0; i < 6; i++) doc = markInProgress(doc, 'a', stamp(), `attempt ${i}`);
+    const ids = doc.events.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort());
+    const reversed = { ...doc, events: [...doc.events].reverse() };
+    const shuffled = { ...doc, events: [3, 0, 5, 1, 4, 2, 6].map((i) => doc.events[i]!) };
+    expect(mergeDocuments(reversed, shuffled).events.map((e) => e.id)).toEqual(ids);
+    expect(mergeDocuments(shuffled, doc).events.map((e) => e.id)).toEqual(ids);
+    expect(mergeDocuments(doc, reversed).events.map((e) => e.id)).toEqual(ids);
   });
 
   test('refuses to merge two different deployments', () => {

@@ -215,6 +215,22 @@ describe('phase transitions', () => {
     expect(needsRun(completedAll(), 'k0s')).toBe(false);
   });
 
+  test('a completed phase switched off keeps when it completed and the inputs it completed with', () => {
+    const started = stampOf();
+    const completed = stampOf();
+    const skipped = stampOf();
+    let doc = markInProgress(newDoc(phases), 'addons', started, 'x');
+    doc = markCompleted(doc, 'addons', completed, HASH);
+    doc = markSkipped(doc, 'addons', skipped, 'flag kof is off');
+    expect(doc.phases.addons).toMatchObject({
+      status: 'skipped',
+      started_at: started.at,
+      completed_at: completed.at,
+      inputs_hash: HASH,
+      last_run: RUN,
+    });
+  });
+
   test('pending keeps the attempts, the inputs hash and the last run, and says why', () => {
     let doc = markInProgress(newDoc(phases), 'vms', stampOf(OTHER_RUN), 'x');
     doc = markCompleted(doc, 'vms', stampOf(OTHER_RUN), HASH);
