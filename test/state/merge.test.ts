@@ -256,7 +256,8 @@ describe('mergeDocuments', () => {
     const ids = doc.events.map((e) => e.id);
     expect(ids).toEqual([...ids].sort());
     const reversed = { ...doc, events: [...doc.events].reverse() };
-    const shuffled = { ...doc, events: [3, 0, 5, 1, 4, 2, 6].map((i) => doc.events[i]!) };
+    // Event 2 twice: a copy pasted into the same file.
+    const shuffled = { ...doc, events: [3, 0, 5, 1, 2, 4, 2, 6].map((i) => doc.events[i]!) };
     expect(mergeDocuments(reversed, shuffled).events.map((e) => e.id)).toEqual(ids);
     expect(mergeDocuments(shuffled, doc).events.map((e) => e.id)).toEqual(ids);
     expect(mergeDocuments(doc, reversed).events.map((e) => e.id)).toEqual(ids);
