@@ -9,7 +9,7 @@ import { createDocument, latestStamp, type Stamp } from '../state/document.js';
 import { HybridClock } from '../state/hlc.js';
 import type { JsonValue, RunRef, StateDocument } from '../state/schema.js';
 import { setConfig } from '../state/transitions.js';
-import type { StateStore, StoreLock } from '../stores/store.js';
+import type { SaveOptions, StateStore, StoreLock } from '../stores/store.js';
 import { protectSensitiveArtifacts } from './artifacts.js';
 import type { Reporter } from './reporter.js';
 import { currentRun, newNodeId, RUN_ID_ENV } from './run-ref.js';
@@ -101,10 +101,10 @@ export class Session {
    * The lock is checked first: a session whose lock was lost or taken throws LockLostError and
    * writes nothing.
    */
-  async commit(): Promise<void> {
+  async commit(options: SaveOptions = {}): Promise<void> {
     if (!this.dirty) return;
     await this.held.verify();
-    this.current = await this.store.save(this.current);
+    this.current = await this.store.save(this.current, options);
     this.clock.observe(latestStamp(this.current));
     this.dirty = false;
     // A phase's child process may have recorded a sensitive file: mask it before anything else prints.

@@ -90,7 +90,14 @@ export async function beginPhase(
   return begun;
 }
 
-/** Records the outcome of a phase's work, committed. */
+/**
+ * Records the outcome of a phase's work, committed. A completion is committed without waiting for
+ * the disk (SaveOptions.deferSync): nothing acts on it before the next phase starts, and that
+ * start is committed and synced before its work begins, which syncs this commit too (and the end
+ * of the run syncs the last one). A process killed meanwhile loses nothing; a machine that
+ * crashes in those milliseconds loses at most the completion, so the phase runs again: the state
+ * never claims work that was not done. That halves a run's syncs, the largest part of a commit's time.
+ */
 export async function finishPhase(
   session: Session,
   phase: string,
@@ -104,8 +111,9 @@ export async function finishPhase(
 ): Promise<void> {
   if (outcome.status === 'completed') {
     session.change((doc, stamp) => markCompleted(doc, phase, stamp, outcome.inputsHash, outcome.inputHashes));
+    await session.commit({ deferSync: true });
   } else {
     session.change((doc, stamp) => markFailed(doc, phase, stamp, outcome.error));
+    await session.commit();
   }
-  await session.commit();
 }

@@ -12,7 +12,8 @@
  * over a stale lock ends those first, so a phase never runs while an earlier attempt of it is still
  * alive on this host.
  */
-import { link, open, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LockLostError, StateLockedError } from '../errors.js';
 import { endGroups, liveGroups, onGroupsChanged, type ProcessGroup } from '../tools/process-groups.js';
@@ -166,17 +167,17 @@ export class LockFile {
 
   /**
    * Throws LockLostError unless the lock's name still leads to the file this process opened: one
-   * stat while all is well; the holder is read only to say who took it.
+   * stat while all is well, made synchronously as the commit it guards (local-store.ts); the holder
+   * is read only to say who took it.
    */
   private async verify(opened: Opened): Promise<void> {
-    const now = await stat(this.path).catch((error: unknown) => {
-      if (
-        (error as NodeJS.ErrnoException).code === 'ENOENT' ||
-        (error as NodeJS.ErrnoException).code === 'ENOTDIR'
-      )
-        return undefined;
-      throw error;
-    });
+    let now: { dev: number; ino: number } | undefined;
+    try {
+      now = statSync(this.path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+    }
     if (now?.dev === opened.dev && now.ino === opened.ino) return;
     const holder = now === undefined ? undefined : await this.read().catch(() => undefined);
     throw new LockLostError(

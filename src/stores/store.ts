@@ -7,6 +7,16 @@ export interface LoadedState {
   readonly migration?: { readonly format: string; readonly notes: readonly string[] };
 }
 
+export interface SaveOptions {
+  /**
+   * The write may stay unsynced until the store's next save or its release, which sync it. It is
+   * still what every reader sees, and it survives this process's death; only a crash of the
+   * machine itself in between can lose it. For a commit nothing acts on before the next one (see
+   * finishPhase). A store that cannot tell the difference syncs every save.
+   */
+  readonly deferSync?: boolean;
+}
+
 export interface LockOwner {
   readonly command: string;
   /** Reported when the lock is found stale and taken over. */
@@ -39,7 +49,7 @@ export interface StateStore {
    * Persists `doc` merged with whatever the store holds now, so that a concurrent writer's changes
    * (a parallel job, a child process) survive; returns the merged document.
    */
-  save(doc: StateDocument): Promise<StateDocument>;
+  save(doc: StateDocument, options?: SaveOptions): Promise<StateDocument>;
   /** Exclusive writer access; throws StateLockedError naming the holder. */
   lock(owner: LockOwner): Promise<StoreLock>;
   /** Keeps a copy of a deployment's state before a full reset (upstream's old_deployments). */

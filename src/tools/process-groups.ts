@@ -2,13 +2,15 @@
  * The process groups this process started (every command runs in a group of its own, see
  * run-command.ts) and that may still be running. Two things keep them from outliving the run:
  *
- * - a watchdog: one small `sh` per process, in a session of its own, reading a pipe from this
- *   process. It learns each group as it starts and ends; when the pipe closes without this process
- *   having ended them (it was killed, even with SIGKILL, alone or with its process group), it sends
- *   the groups still registered SIGTERM, then SIGKILL after a grace period. A command is announced
- *   before it is spawned, and carries its announcement in its environment: if this process dies
- *   between the spawn and the registration of its group, the watchdog finds that group by the
- *   announcement (Linux: /proc/<pid>/environ) and ends it too.
+ * - a watchdog: one small `sh` per process, in a session of its own, holding a pipe from this
+ *   process. This process keeps a register of its commands (those announced, the groups running)
+ *   in a file that only the two of them can reach (see watchdog()); when the pipe closes without
+ *   this process having ended them (it was killed, even with SIGKILL, alone or with its process
+ *   group), the watchdog reads the register and sends the groups still in it SIGTERM, then SIGKILL
+ *   after a grace period. A command is announced before it is spawned, and carries its
+ *   announcement in its environment: if this process dies between the spawn and the registration
+ *   of its group, the watchdog finds that group by the announcement (Linux: /proc/<pid>/environ)
+ *   and ends it too.
  * - the state lock: it records the live groups (listeners here), so that a run taking over the lock
  *   of a run that died ends whatever of it is still alive before starting the same phase again.
  *
@@ -16,7 +18,9 @@
  * reused by an unrelated process is never signalled.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface ProcessGroup {
   readonly pgid: number;
@@ -26,6 +30,8 @@ export interface ProcessGroup {
 
 /** Live groups; a leader's start time is read when first asked for (see liveGroups). */
 const live = new Map<number, { pgid: number; leaderStart?: number | undefined; read: boolean }>();
+/** Commands announced whose group is not registered yet (see announceSpawn). */
+const announced = new Set<number>();
 const listeners = new Set<() => void>();
 
 /**
@@ -55,12 +61,13 @@ export function announceSpawn(): Announcement {
   const seq = ++spawns;
   const dog = watchdog();
   if (!dog) return { seq, env: {} };
-  dog.write(`?${seq}\n`);
+  announced.add(seq);
+  dog.update();
   return { seq, env: { [SPAWN_ENV]: `${dog.token}-${seq}` } };
 }
 
 export function spawnFailed(seq: number): void {
-  watchdog()?.write(`!${seq}\n`);
+  if (announced.delete(seq)) watchdog()?.update();
 }
 
 /**
@@ -68,8 +75,9 @@ export function spawnFailed(seq: number): void {
  * settling announcement `seq`.
  */
 export function trackGroup(pgid: number, seq: number): void {
-  watchdog()?.write(`+${pgid} ${seq}\n`);
+  announced.delete(seq);
   live.set(pgid, { pgid, read: false });
+  watchdog()?.update();
   notify();
 }
 
@@ -80,7 +88,7 @@ export function trackGroup(pgid: number, seq: number): void {
  */
 export function untrackGroup(pgid: number): void {
   if (!live.delete(pgid)) return;
-  watchdog()?.write(`-${pgid}\n`);
+  watchdog()?.update();
 }
 
 /**
@@ -172,39 +180,54 @@ function leaderStartOf(pid: number): number | undefined {
 }
 
 /**
- * Reads `?SEQ` (a command is about to be spawned), `+PGID SEQ` (its group), `-PGID` (the group
- * ended) and `!SEQ` (the spawn failed). At end of input (this process is gone, or exited) it ends
- * the groups still registered and, for a spawn announced but never registered (this process died
- * in between), the groups of the processes whose environment carries that announcement. The script
- * is constant: its only data are the token ($1, checked to be hex) and the digits it checks.
+ * The register: `?SEQ` for a command announced and not yet registered, `+PGID` for a group running,
+ * then `.`. Written whole at the start of the file at every change, one write: a process killed at
+ * any moment leaves either the register before a change or the one after it, and bytes after the
+ * `.` (left by a longer register) are never read.
  */
-const WATCHDOG_SCRIPT = `
+function register(): string {
+  let text = '';
+  for (const seq of announced) text += `?${seq}\n`;
+  for (const pgid of live.keys()) text += `+${pgid}\n`;
+  return `${text}.\n`;
+}
+
+/**
+ * The watchdog's script. It reads registers written down the pipe until the pipe's end (this
+ * process gone, or exited); if none came that way, it reads the register from descriptor 3, the
+ * register's file (`$2` is `file`). It ends the groups in the last whole register and, for a
+ * command announced but never registered (this process died in between), the groups of the
+ * processes whose environment carries that announcement. The script is constant: its only data
+ * are the token ($1, checked to be hex) and the digits it checks.
+ */
+export const WATCHDOG_SCRIPT = `
 token=$1
 case $token in ''|*[!0-9a-f]*) token= ;; esac
-groups=' '
-pending=' '
-settle() { case $pending in *" $1 "*) pending="\${pending%% $1 *} \${pending#* $1 }" ;; esac; }
-while IFS= read -r line; do
-  rest=\${line#?}
-  id=\${rest%% *}
-  case $id in ''|*[!0-9]*) continue ;; esac
-  case $line in
-    '?'*) pending="$pending$id " ;;
-    '!'*) settle "$id" ;;
-    +*)
-      groups="$groups$id "
-      seq=\${rest#* }
-      case $seq in ''|*[!0-9]*) ;; *) settle "$seq" ;; esac ;;
-    -*) case $groups in *" $id "*) groups="\${groups%% $id *} \${groups#* $id }" ;; esac ;;
-  esac
-done
+groups=
+pending=
+piped=
+# Reads one register up to its '.', into groups and pending; fails at an end of input before it.
+take() {
+  g= p=
+  while IFS= read -r line; do
+    id=\${line#?}
+    case $line in
+      .) groups=$g pending=$p; return 0 ;;
+      '?'*) case $id in ''|*[!0-9]*) ;; *) p="$p $id" ;; esac ;;
+      +*) case $id in ''|*[!0-9]*) ;; *) g="$g $id" ;; esac ;;
+    esac
+  done
+  return 1
+}
+while take; do piped=1; done
+[ -z "$piped" ] && [ "$2" = file ] && take <&3
 if [ -n "$token" ]; then
   for seq in $pending; do
     for f in $(grep -lzxF "${SPAWN_ENV}=$token-$seq" /proc/[0-9]*/environ 2>/dev/null); do
       pid=\${f#/proc/}; pid=\${pid%/environ}
       stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
       set -- \${stat##*) }
-      case $3 in ''|*[!0-9]*) ;; *) groups="$groups$3 " ;; esac
+      case $3 in ''|*[!0-9]*) ;; *) groups="$groups $3" ;; esac
     done
   done
 fi
@@ -223,38 +246,126 @@ for g do kill -s KILL -- "-$g" 2>/dev/null; done
 `;
 
 interface Watchdog {
-  write(line: string): void;
+  /** Hands the watchdog the register as it is now. */
+  update(): void;
   /** Names this process's announcements among those of other runs on the host. */
   readonly token: string;
 }
 
 let started: Watchdog | null | undefined;
 
-/** The watchdog, started on first use; null where there is none (Windows, or it failed to start). */
+/** The register's file name: `k0rdent-deploy-watch-<pid>-<token>` in the temporary directory. */
+const REGISTER_PREFIX = 'k0rdent-deploy-watch-';
+
+/**
+ * The watchdog, started on first use; null where there is none (Windows, or it failed to start).
+ *
+ * The register goes to a file, not down the pipe: a write to a pipe wakes its reader, and waking
+ * a shell three times per command (announced, running, ended) cost a phase more than the rest of
+ * its bookkeeping. The file is opened twice (this process writes, the watchdog reads through a
+ * descriptor of its own) and removed at once, so nothing else can reach it and nothing is left
+ * behind. Where it cannot be made, the registers go down the pipe.
+ */
 function watchdog(): Watchdog | null {
   if (started !== undefined) return started;
   started = null;
   if (process.platform === 'win32') return started;
+  let file: { writer: number; reader: number } | undefined;
   try {
     // Synchronously: runCommand starts the watchdog right before it spawns a command.
     const { spawn } = process.getBuiltinModule('node:child_process');
     const token = process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex');
-    const child: ChildProcess = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'k0rdent-deploy-watchdog', token], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-      // A session of its own: killing this process's group (a cancelled CI job, a killed terminal)
-      // must leave the watchdog alive to do its work.
-      detached: true,
-    });
+    file = openRegister(token);
+    let child: ChildProcess;
+    try {
+      child = spawn(
+        '/bin/sh',
+        ['-c', WATCHDOG_SCRIPT, 'k0rdent-deploy-watchdog', token, file ? 'file' : 'pipe'],
+        {
+          stdio: ['pipe', 'ignore', 'ignore', ...(file ? [file.reader] : [])],
+          // A session of its own: killing this process's group (a cancelled CI job, a killed
+          // terminal) must leave the watchdog alive to do its work.
+          detached: true,
+        },
+      );
+    } finally {
+      // The watchdog has its own copy of the reading end.
+      if (file) closeSync(file.reader);
+    }
     const pipe = child.stdin;
-    if (!pipe) return started;
+    if (!pipe) throw new Error('the watchdog has no pipe');
     pipe.on('error', () => undefined);
     child.on('error', () => undefined);
     // Neither the watchdog nor its pipe keeps this process alive; exiting closes the pipe.
     child.unref();
     (pipe as unknown as { unref?: () => void }).unref?.();
-    started = { write: (line) => void pipe.write(line), token };
+    let writer = file?.writer;
+    started = {
+      update: () => {
+        const text = register();
+        if (writer !== undefined) {
+          try {
+            // Whole, or not at all: a register cut short would end nothing.
+            if (writeSync(writer, text, 0) === text.length) return;
+            throw new Error('short write');
+          } catch {
+            // A full temporary directory: from now on down the pipe, which needs no space (the
+            // watchdog then ignores the file).
+            closeSync(writer);
+            writer = undefined;
+          }
+        }
+        pipe.write(text);
+      },
+      token,
+    };
   } catch {
     started = null;
   }
+  if (started === null && file) closeSync(file.writer);
   return started;
+}
+
+/** The register's file, opened for this process and for the watchdog, its name already removed. */
+function openRegister(token: string): { writer: number; reader: number } | undefined {
+  const dir = tmpdir();
+  sweepRegisters(dir);
+  const path = join(dir, `${REGISTER_PREFIX}${process.pid}-${token}`);
+  let writer: number | undefined;
+  try {
+    writer = openSync(path, 'wx', 0o600);
+    const reader = openSync(path, 'r');
+    unlinkSync(path);
+    return { writer, reader };
+  } catch {
+    if (writer !== undefined) closeSync(writer);
+    try {
+      unlinkSync(path);
+    } catch {
+      // Never made, or already removed.
+    }
+    return undefined;
+  }
+}
+
+/** Removes register files of this user's processes that died between making one and removing it. */
+function sweepRegisters(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.startsWith(REGISTER_PREFIX));
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  for (const name of names) {
+    const pid = Number(/^k0rdent-deploy-watch-(\d+)-/.exec(name)?.[1]);
+    const path = join(dir, name);
+    try {
+      if (!Number.isInteger(pid) || signal(pid, 0)) continue;
+      if (uid !== undefined && statSync(path).uid !== uid) continue;
+      unlinkSync(path);
+    } catch {
+      // Removed meanwhile, or not ours to remove.
+    }
+  }
 }

@@ -136,13 +136,14 @@ const canDropRoot =
   },
 );
 
-test('a run refused by the lock (exit 3) or killed leaves no shim directory behind', async () => {
+test('a run refused by the lock (exit 3) or killed leaves no shim directory or watchdog register behind', async () => {
   expect((await runCli(['run', '--pipeline', EXAMPLE_PIPELINE], { cwd: dir })).code).toBe(0);
   // The CLI's own temporary directory, so that other processes' shims do not count.
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
   const env = { TMPDIR: tmp };
   const shims = () => readdirSync(tmp).filter((name) => name.startsWith('k0rdent-deploy-bin-'));
+  const registers = () => readdirSync(tmp).filter((name) => name.startsWith('k0rdent-deploy-watch-'));
   writeFileSync(
     join(dir, 'state/.lock'),
     JSON.stringify({ pid: 1, host: 'elsewhere', started_at: 'x', command: 'run', token: 'ab'.repeat(16) }),
@@ -150,12 +151,19 @@ test('a run refused by the lock (exit 3) or killed leaves no shim directory behi
   const refused = await runCli(['run'], { cwd: dir, env });
   expect(refused.code).toBe(3);
   expect(shims()).toEqual([]);
+  expect(registers()).toEqual([]);
   // One left by a killed process (its pid is gone) is removed by the next run that makes one.
   const dead = spawnSync('true').pid;
   mkdirSync(join(tmp, `k0rdent-deploy-bin-${dead}-AbCdEf`));
+  // The watchdog's register is removed as soon as it is opened; one is left only by a process
+  // killed in between, and removed by the next run that starts a watchdog.
+  writeFileSync(join(tmp, `k0rdent-deploy-watch-${dead}-0123456789abcdef`), '');
+  const live = `k0rdent-deploy-watch-${process.pid}-0123456789abcdef`;
+  writeFileSync(join(tmp, live), '');
   rmSync(join(dir, 'state/.lock'));
-  expect((await runCli(['run'], { cwd: dir, env })).code).toBe(0);
+  expect((await runCli(['run', '--force', '--only', 'generate_keys'], { cwd: dir, env })).code).toBe(0);
   expect(shims()).toEqual([]);
+  expect(registers()).toEqual([live]);
 });
 
 /** Root can mount a small tmpfs in a mount namespace of the CLI's own; it vanishes with it. */

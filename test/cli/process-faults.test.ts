@@ -4,9 +4,18 @@
  * script started); these tests kill the CLI the ways a lost terminal or runner does and look at
  * what is left.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { collect, runCli, scratchDir, startCli, killGroup } from '../support/cli.js';
+import { cleanEnv, cliPath, collect, runCli, scratchDir, startCli, killGroup } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -112,6 +121,51 @@ function processesIn(cwd: string): number[] {
     })
     .map(Number);
 }
+
+/** Root can mount a small tmpfs in a mount namespace of the CLI's own; it vanishes with it. */
+const canMount = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+
+(canMount ? test : test.skip)(
+  'with its temporary directory full, SIGKILL of the CLI still ends the running phase (the register goes down the pipe)',
+  async () => {
+    // 16 pages, 15 filled before the run: the CLI's shim takes the last one, so the watchdog's
+    // register file is made but its first write fails (ENOSPC).
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const script = [
+      'set -e',
+      'mount -t tmpfs -o size=64k,mode=700 tmpfs "$TMPDIR"',
+      'dd if=/dev/zero of="$TMPDIR/filler" bs=4k count=15 2>/dev/null',
+      'exec "$0" "$@"',
+    ].join('\n');
+    const child = spawn(
+      'unshare',
+      [
+        '-m',
+        'sh',
+        '-c',
+        script,
+        process.execPath,
+        cliPath(),
+        'run',
+        '--pipeline',
+        'pipeline.yml',
+        '--only',
+        'hold',
+      ],
+      { cwd: dir, env: cleanEnv({ TMPDIR: tmp }), stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    const done = collect(child, 60_000);
+    const marker = join(dir, 'hold.0.pgid');
+    await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8').trim() !== '', 'hold to start');
+    const pgid = Number(readFileSync(marker, 'utf8'));
+    // The run is the CLI itself (unshare and sh exec into it), its watchdog already told.
+    await waitFor(() => existsSync(join(dir, 'state/.lock.processes')), 'the lock to list the phase');
+    signal(child.pid!, 'SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    await waitFor(() => !groupAlive(pgid), 'the phase to end with the CLI', 20_000);
+  },
+);
 
 test('SIGKILL between spawning a phase and registering its group still ends the phase', async () => {
   // The failpoint kills the CLI right after the spawn, before the watchdog hears of the group: only

@@ -147,6 +147,34 @@ describe('the run loop', () => {
     expect(bench.reporter.lines).toContain('reset by c: c: inputs changed since it completed: phase, size');
   });
 
+  test('a completion is committed without waiting for the disk; each start and a failure are synced', async () => {
+    // Each save as `synced|deferred <statuses of a, b, c>`.
+    const saves: string[] = [];
+    const save = bench.store.save.bind(bench.store);
+    bench.store.save = (doc, options) => {
+      const statuses = ['a', 'b', 'c'].map((name) => doc.phases[name]?.status).join(',');
+      saves.push(`${options?.deferSync ? 'deferred' : 'synced'} ${statuses}`);
+      return save(doc, options);
+    };
+    const deployment = chain({
+      c: {
+        run: () => {
+          throw new CommandFailedError('deploy.sh exited with 1', 1, []);
+        },
+      },
+    });
+    await run(deployment);
+    expect(saves).toEqual([
+      'synced in_progress,pending,pending',
+      'deferred completed,pending,pending',
+      // The next start's sync makes the completion before it durable too.
+      'synced completed,in_progress,pending',
+      'deferred completed,completed,pending',
+      'synced completed,completed,in_progress',
+      'synced completed,completed,failed',
+    ]);
+  });
+
   test('a failing phase is recorded failed with its classified error; the phases after it are not reached', async () => {
     const deployment = chain({
       b: {

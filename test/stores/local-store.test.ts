@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
+  fdatasyncSync,
+  fstatSync,
+  readlinkSync,
   rmSync,
   mkdirSync,
   readdirSync,
@@ -140,6 +143,64 @@ describe('local state store', () => {
     await lock.release();
     expect(existsSync(store.journalFile)).toBe(false);
     expect(readFileSync(store.file, 'utf8')).toBe(encodeState(doc));
+  });
+
+  test('a commit with deferSync is written at once and synced by the next save, an empty one included', async () => {
+    // What each journal sync made durable: the journal's size at that moment.
+    const synced: number[] = [];
+    const syncFile = (fd: number) => {
+      expect(readlinkSync(`/proc/self/fd/${fd}`)).toBe(store.journalFile);
+      synced.push(fstatSync(fd).size);
+      fdatasyncSync(fd);
+    };
+    const store = new LocalStateStore(join(dir, 'state'), { syncFile });
+    const lock = await store.lock(owner());
+    let doc = await store.save(newDoc(['a', 'b']));
+    doc = await store.save(markInProgress(doc, 'a', stamp(Date.UTC(2026, 0, 2)), 'go'));
+    expect(synced).toEqual([statSync(store.journalFile).size]);
+    doc = await store.save(markCompleted(doc, 'a', stamp(Date.UTC(2026, 0, 3)), undefined), {
+      deferSync: true,
+    });
+    expect(synced).toHaveLength(1);
+    // Not synced, yet what every reader sees.
+    expect((await new LocalStateStore(join(dir, 'state')).load())?.doc.phases.a?.status).toBe('completed');
+    doc = await store.save(markInProgress(doc, 'b', stamp(Date.UTC(2026, 0, 4)), 'go'));
+    expect(synced).toEqual([expect.any(Number), statSync(store.journalFile).size]);
+    doc = await store.save(markCompleted(doc, 'b', stamp(Date.UTC(2026, 0, 5)), undefined), {
+      deferSync: true,
+    });
+    expect(synced).toHaveLength(2);
+    // A save with nothing new still syncs what an earlier one deferred, once.
+    await store.save(doc);
+    await store.save(doc);
+    expect(synced).toEqual([expect.any(Number), expect.any(Number), statSync(store.journalFile).size]);
+    await lock.release();
+    expect(readFileSync(store.file, 'utf8')).toBe(encodeState(doc));
+  });
+
+  test('a deferred commit under a shared lock is synced when that lock is released', async () => {
+    const store = new LocalStateStore(join(dir, 'state'));
+    const lock = await store.lock(owner());
+    const doc = await store.save(newDoc(['a', 'b']));
+    await store.save(markInProgress(doc, 'a', stamp(Date.UTC(2026, 0, 2)), 'go'));
+    const synced: number[] = [];
+    process.env.K0RDENT_LOCK_TOKEN = store.childEnv().K0RDENT_LOCK_TOKEN;
+    try {
+      const child = new LocalStateStore(join(dir, 'state'), {
+        syncFile: (fd) => synced.push(fstatSync(fd).size),
+      });
+      const shared = await child.lock(owner());
+      const loaded = (await child.load())?.doc;
+      await child.save(markCompleted(loaded!, 'b', stamp(Date.UTC(2026, 0, 3)), undefined), {
+        deferSync: true,
+      });
+      expect(synced).toEqual([]);
+      await shared.release();
+      expect(synced).toEqual([statSync(store.journalFile).size]);
+    } finally {
+      delete process.env.K0RDENT_LOCK_TOKEN;
+    }
+    await lock.release();
   });
 
   test('a line torn by a crash is ignored, and the next write folds the journal without it', async () => {
