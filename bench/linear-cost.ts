@@ -1,10 +1,10 @@
 /**
  * Issue 11 benchmarks: a commit's cost follows the change, not the state. A fresh `run` of N no-op
- * phases (each phase commits twice) against the dist/ bundle, for N = 100, 400 and 500: 400 phases
- * may take at most 6 times as long as 100 (a run that rewrote the whole state per commit took 10.6
- * times), and 500 phases under 10 s. Beside it, the store alone: 200 commits to a state of 100 and
- * of 1,000 completed phases, with no process started, so that noise from spawning the phases'
- * scripts does not hide what a commit costs.
+ * phases (each phase commits twice and syncs once) against the dist/ bundle, for N = 100, 400 and
+ * 500: 400 phases may take at most 6 times as long as 100 (a run that rewrote the whole state per
+ * commit took 10.6 times), and 500 phases under 10 s. Beside it, the store alone: 200 commits to
+ * a state of 100 and of 1,000 completed phases, with no process started, so that noise from
+ * spawning the phases' scripts does not hide what a commit costs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,11 @@ function freshRun(phases: number): number {
   }
 }
 
-export function benchFreshRuns(rounds = 2): Measurement[] {
+/**
+ * Three rounds by default: an odd count has a true median, and this machine's process start-up
+ * time swings by a third from one minute to the next (see docs/development.md).
+ */
+export function benchFreshRuns(rounds = 3): Measurement[] {
   const samples: Record<number, number[]> = { 100: [], 400: [], 500: [] };
   // Interleaved, so that load from elsewhere on the machine hits every size alike.
   for (let round = 0; round < rounds; round++) for (const n of [100, 400, 500]) samples[n]!.push(freshRun(n));

@@ -96,7 +96,8 @@ export async function beginPhase(
  * start is committed and synced before its work begins, which syncs this commit too (and the end
  * of the run syncs the last one). A process killed meanwhile loses nothing; a machine that
  * crashes in those milliseconds loses at most the completion, so the phase runs again: the state
- * never claims work that was not done. That halves a run's syncs, the largest part of a commit's time.
+ * never claims work that was not done. That halves a run's syncs, the largest part of a commit's
+ * time.
  */
 export async function finishPhase(
   session: Session,

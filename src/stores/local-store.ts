@@ -346,9 +346,10 @@ export class LocalStateStore implements StateStore {
   }
 
   /**
-   * Appends and syncs (the caller syncs a new journal's name into the directory). A write that
-   * fails (a full disk) is cut back off, so the journal never keeps half a line of a commit that
-   * failed. Returns the identity of the file written, read from the same open file.
+   * Appends, and syncs unless `sync` is false (the caller syncs a new journal's name into the
+   * directory). A write that fails (a full disk) is cut back off, so the journal never keeps half a
+   * line of a commit that failed. Returns the identity of the file written, read from the same
+   * open file.
    */
   private append(text: string, journal: View['journal'], sync: boolean): Pick<FileId, 'dev' | 'ino'> {
     let fd: number;
@@ -384,7 +385,7 @@ export class LocalStateStore implements StateStore {
           try {
             rmSync(this.journalFile, { force: true });
           } catch {
-            // Left for the next writer, which reads an empty journal as no journal.
+            // Left for the next writer: an empty journal holds no commits, a torn line is dropped.
           }
         }
         throw naming(error, this.journalFile);
