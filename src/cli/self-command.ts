@@ -6,9 +6,10 @@
  * it is removed when the command is done or the process exits however it ends, and one left by a
  * process that was killed is removed by the next command that makes one.
  */
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { sweepLeftovers } from '../tools/leftovers.js';
 
 export interface SelfCommand {
   readonly env: Record<string, string>;
@@ -21,7 +22,7 @@ const UNNAMED_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export function provideSelfCommand(cliPath: string | undefined): SelfCommand {
   if (cliPath === undefined) return { env: {}, dispose: () => undefined };
-  sweepLeftovers(tmpdir());
+  sweepLeftovers(tmpdir(), { prefix: PREFIX, directory: true, unnamedMaxAgeMs: UNNAMED_MAX_AGE_MS });
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', remove);
@@ -35,40 +36,6 @@ export function provideSelfCommand(cliPath: string | undefined): SelfCommand {
       remove();
     },
   };
-}
-
-/** Removes this user's shim directories whose process is gone. */
-function sweepLeftovers(parent: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(parent).filter((name) => name.startsWith(PREFIX));
-  } catch {
-    return;
-  }
-  const uid = process.getuid?.();
-  for (const name of names) {
-    const path = join(parent, name);
-    try {
-      const info = statSync(path);
-      if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) continue;
-      const pid = /^k0rdent-deploy-bin-(\d+)-/.exec(name)?.[1];
-      const gone =
-        pid === undefined ? Date.now() - info.mtimeMs > UNNAMED_MAX_AGE_MS : !processAlive(Number(pid));
-      if (gone) rmSync(path, { recursive: true, force: true });
-    } catch {
-      // Removed meanwhile by another command, or not ours to remove.
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Single-quoted for sh: the only character that needs care inside single quotes is the quote itself. */

@@ -45,6 +45,7 @@ import { mergeDeltas, mergeDocuments } from '../state/merge.js';
 import { legacyArtifactPaths, migrateLegacyState, type ExtractedSecret } from '../state/migrate.js';
 import type { StateDocument } from '../state/schema.js';
 import { digestIfExists } from '../tools/file-digest.js';
+import { processAlive } from '../tools/leftovers.js';
 import { naming, syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { LOCK_TOKEN_ENV, LockFile } from './lock-file.js';
 import type { LoadedState, LockOwner, SaveOptions, StateStore, StoreLock } from './store.js';
@@ -517,16 +518,6 @@ async function sweepLeftovers(dir: string): Promise<void> {
     const pid = Number(match?.[1] ?? match?.[2] ?? match?.[3]);
     if (!match || !Number.isInteger(pid) || processAlive(pid)) continue;
     await rm(join(dir, name), { force: true }).catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -18,9 +18,10 @@
  * reused by an unrelated process is never signalled.
  */
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sweepLeftovers } from './leftovers.js';
 
 export interface ProcessGroup {
   readonly pgid: number;
@@ -329,7 +330,8 @@ function watchdog(): Watchdog | null {
 /** The register's file, opened for this process and for the watchdog, its name already removed. */
 function openRegister(token: string): { writer: number; reader: number } | undefined {
   const dir = tmpdir();
-  sweepRegisters(dir);
+  // A register left by a process killed between making it and removing its name.
+  sweepLeftovers(dir, { prefix: REGISTER_PREFIX, directory: false });
   const path = join(dir, `${REGISTER_PREFIX}${process.pid}-${token}`);
   let writer: number | undefined;
   try {
@@ -345,27 +347,5 @@ function openRegister(token: string): { writer: number; reader: number } | undef
       // Never made, or already removed.
     }
     return undefined;
-  }
-}
-
-/** Removes register files of this user's processes that died between making one and removing it. */
-function sweepRegisters(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((name) => name.startsWith(REGISTER_PREFIX));
-  } catch {
-    return;
-  }
-  const uid = process.getuid?.();
-  for (const name of names) {
-    const pid = Number(/^k0rdent-deploy-watch-(\d+)-/.exec(name)?.[1]);
-    const path = join(dir, name);
-    try {
-      if (!Number.isInteger(pid) || signal(pid, 0)) continue;
-      if (uid !== undefined && statSync(path).uid !== uid) continue;
-      unlinkSync(path);
-    } catch {
-      // Removed meanwhile, or not ours to remove.
-    }
   }
 }
