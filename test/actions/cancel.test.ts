@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startActionsEmulator, type ActionsEmulator } from '../support/actions-emulator/index.js';
+import { groupAlive } from '../support/signals.js';
 import { waitFor } from '../support/wait.js';
 import { RunnerJob } from './support/runner.js';
 
@@ -29,15 +30,6 @@ afterAll(async () => {
 const SLOW =
   'trap "echo terminated > slow.term; exit 143" TERM; echo $$ > slow.pgid; ' +
   'i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done';
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function startSlow(job: RunnerJob) {
   const step = job.start('./', { phase: 'slow', run: SLOW, 'deployment-id': `cancel-${job.options.runId}` });

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { cleanEnv, cliPath, collect, runCli, scratchDir, startCli, killGroup } from '../support/cli.js';
+import { groupAlive, signal } from '../support/signals.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -55,17 +56,6 @@ afterEach(() => {
   }
   cleanup();
 });
-
-function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const groupAlive = (pgid: number) => signal(-pgid, 0);
 
 async function startHolding({ listedInLock = false } = {}) {
   const phase = 'hold';

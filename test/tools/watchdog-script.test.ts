@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { SPAWN_ENV, WATCHDOG_SCRIPT } from '../../src/tools/process-groups.js';
+import { groupAlive as alive, signal } from '../support/signals.js';
 import { waitFor } from '../support/wait.js';
 
 const TOKEN = '0123456789abcdef';
@@ -17,17 +18,6 @@ const started: number[] = [];
 afterEach(() => {
   for (const pgid of started.splice(0)) signal(-pgid, 'SIGKILL');
 });
-
-function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const alive = (pgid: number) => signal(-pgid, 0);
 
 /** A process group of its own (a `sleep`, bounded at 60 s), as a phase's command would be. */
 function group(env: Record<string, string> = {}): number {
