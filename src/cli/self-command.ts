@@ -17,12 +17,14 @@ export interface SelfCommand {
 }
 
 const PREFIX = 'k0rdent-deploy-bin-';
+/** `<PREFIX><pid>-<random>`; names from before the pid was in them are `<PREFIX><random>`. */
+const SHIM_NAME = /^k0rdent-deploy-bin-(?:(\d+)-)?/;
 /** Directories from before they carried a pid: removed once nothing can still be using them. */
 const UNNAMED_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 export function provideSelfCommand(cliPath: string | undefined): SelfCommand {
   if (cliPath === undefined) return { env: {}, dispose: () => undefined };
-  sweepLeftovers(tmpdir(), { prefix: PREFIX, directory: true, unnamedMaxAgeMs: UNNAMED_MAX_AGE_MS });
+  sweepLeftovers(tmpdir(), { pattern: SHIM_NAME, directory: true, unnamedMaxAgeMs: UNNAMED_MAX_AGE_MS });
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   const remove = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', remove);

@@ -33,7 +33,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { FileError, UserError } from '../errors.js';
 import { failpoint, failpointDue } from '../failpoints.js';
@@ -45,7 +45,7 @@ import { mergeDeltas, mergeDocuments } from '../state/merge.js';
 import { legacyArtifactPaths, migrateLegacyState, type ExtractedSecret } from '../state/migrate.js';
 import type { StateDocument } from '../state/schema.js';
 import { digestIfExists } from '../tools/file-digest.js';
-import { processAlive } from '../tools/leftovers.js';
+import { sweepLeftovers } from '../tools/leftovers.js';
 import { naming, syncDirectory, writeFileAtomic } from './atomic-file.js';
 import { LOCK_TOKEN_ENV, LockFile } from './lock-file.js';
 import type { LoadedState, LockOwner, SaveOptions, StateStore, StoreLock } from './store.js';
@@ -233,7 +233,7 @@ export class LocalStateStore implements StateStore {
           },
         };
       }
-      await sweepLeftovers(this.dir);
+      sweepLeftovers(this.dir, { pattern: WRITER_LEFTOVER, directory: false });
       return {
         verify: () => held.verify(),
         release: async () => {
@@ -504,22 +504,8 @@ function orphanJournal(journal: string, why: string): FileError {
  * Leftovers of writers that were killed: temp files of a whole-file write or of a lock being taken,
  * and stale locks moved aside. Each name carries its writer's pid; only a dead writer's are removed.
  */
-async function sweepLeftovers(dir: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  const leftover =
-    /^(?:\.deployment-state\.yaml\.(\d+)\.[0-9a-f]+\.tmp|\.lock\.(\d+)\.[0-9a-f]+\.tmp|\.lock\.stale\.(\d+)\.[0-9a-f]+)$/;
-  for (const name of names) {
-    const match = leftover.exec(name);
-    const pid = Number(match?.[1] ?? match?.[2] ?? match?.[3]);
-    if (!match || !Number.isInteger(pid) || processAlive(pid)) continue;
-    await rm(join(dir, name), { force: true }).catch(() => undefined);
-  }
-}
+const WRITER_LEFTOVER =
+  /^(?:\.deployment-state\.yaml\.(\d+)\.[0-9a-f]+\.tmp|\.lock\.(\d+)\.[0-9a-f]+\.tmp|\.lock\.stale\.(\d+)\.[0-9a-f]+)$/;
 
 async function statIfExists(path: string) {
   try {

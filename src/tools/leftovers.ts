@@ -1,7 +1,7 @@
 /**
- * Files and directories named after the process that made them (`<prefix><pid>-…`), removed once
- * that process is gone: a process killed before its own clean-up leaves them behind, and the next
- * one to make such a thing removes them.
+ * Files and directories named after the process that made them, removed once that process is gone:
+ * a process killed before its own clean-up leaves them behind, and the next one to make such a
+ * thing removes them.
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,10 +18,10 @@ export function processAlive(pid: number): boolean {
 }
 
 export interface LeftoverKind {
-  /** What the entries' names start with; the pid follows, then `-`. */
-  readonly prefix: string;
+  /** Matches the entries' names; its first group that took part in the match is the maker's pid. */
+  readonly pattern: RegExp;
   readonly directory: boolean;
-  /** An entry with no pid (made before names had one) is removed once older than this. */
+  /** A matching entry with no pid (made before names had one) is removed once older than this. */
   readonly unnamedMaxAgeMs?: number;
 }
 
@@ -29,17 +29,20 @@ export interface LeftoverKind {
 export function sweepLeftovers(dir: string, kind: LeftoverKind): void {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => name.startsWith(kind.prefix));
+    names = readdirSync(dir);
   } catch {
     return;
   }
   const uid = process.getuid?.();
   for (const name of names) {
+    const match = kind.pattern.exec(name);
+    if (!match) continue;
     const path = join(dir, name);
     try {
       const info = statSync(path);
       if (info.isDirectory() !== kind.directory || (uid !== undefined && info.uid !== uid)) continue;
-      const pid = /^(\d+)-/.exec(name.slice(kind.prefix.length))?.[1];
+      // Groups that took no part in the match are undefined at run time, whatever the types say.
+      const pid = match.slice(1).find(Boolean);
       const gone =
         pid === undefined
           ? kind.unnamedMaxAgeMs !== undefined && Date.now() - info.mtimeMs > kind.unnamedMaxAgeMs

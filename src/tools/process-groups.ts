@@ -257,6 +257,7 @@ let started: Watchdog | null | undefined;
 
 /** The register's file name: `k0rdent-deploy-watch-<pid>-<token>` in the temporary directory. */
 const REGISTER_PREFIX = 'k0rdent-deploy-watch-';
+const REGISTER_NAME = /^k0rdent-deploy-watch-(\d+)-/;
 
 /**
  * The watchdog, started on first use; null where there is none (Windows, or it failed to start).
@@ -331,7 +332,7 @@ function watchdog(): Watchdog | null {
 function openRegister(token: string): { writer: number; reader: number } | undefined {
   const dir = tmpdir();
   // A register left by a process killed between making it and removing its name.
-  sweepLeftovers(dir, { prefix: REGISTER_PREFIX, directory: false });
+  sweepLeftovers(dir, { pattern: REGISTER_NAME, directory: false });
   const path = join(dir, `${REGISTER_PREFIX}${process.pid}-${token}`);
   let writer: number | undefined;
   try {
