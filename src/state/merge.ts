@@ -42,7 +42,11 @@ function mergeRegisters<T extends Stamped>(
   // Stryker disable next-line ConditionalExpression: a register map merged with itself is itself, record by record
   if (a === b) return a;
   const merged: Record<string, T> = { ...a };
-  for (const [key, theirs] of Object.entries(b)) {
+  // for...in, not Object.entries: this runs at every commit over every phase, and an array per
+  // record was most of what a commit allocated. Registers are plain objects: for...in meets only
+  // their own keys.
+  for (const key in b) {
+    const theirs = b[key] as T;
     const ours = merged[key];
     merged[key] = ours === undefined ? theirs : later(ours, theirs);
   }
@@ -163,7 +167,8 @@ export function mergeDeltas(doc: StateDocument, deltas: readonly StateDelta[]): 
 
 function applyRegisters<T extends Stamped>(into: Record<string, T>, records: Readonly<Record<string, T>> | undefined): void {
   if (!records) return;
-  for (const [key, theirs] of Object.entries(records)) {
+  for (const key in records) {
+    const theirs = records[key] as T;
     const ours = into[key];
     into[key] = ours === undefined ? theirs : later(ours, theirs);
   }
