@@ -41,16 +41,41 @@ function mergeRegisters<T extends Stamped>(
 ): Record<string, T> {
   // Stryker disable next-line ConditionalExpression: a register map merged with itself is itself, record by record
   if (a === b) return a;
-  const merged: Record<string, T> = { ...a };
-  // for...in, not Object.entries: this runs at every commit over every phase, and an array per
-  // record was most of what a commit allocated. Registers are plain objects: for...in meets only
-  // their own keys.
+  // A commit merges a session's document with the one it grew from: one side then holds every
+  // record of the other, each as new or newer, and is the merge itself; the map (a record per
+  // phase) is copied only when records come from both sides. for...in, not Object.entries: no
+  // array per record. Registers are plain objects, so for...in meets only their own keys;
+  // `constructor` is a valid phase name, so a key of b is looked up in a as an own key only.
+  let changed: [string, T][] | undefined;
+  let shared = 0;
+  let theirsWinAll = true;
   for (const key in b) {
     const theirs = b[key] as T;
-    const ours = merged[key];
-    merged[key] = ours === undefined ? theirs : later(ours, theirs);
+    const ours = Object.hasOwn(a, key) ? a[key] : undefined;
+    if (ours === undefined) {
+      (changed ??= []).push([key, theirs]);
+      continue;
+    }
+    shared++;
+    // Stryker disable next-line ConditionalExpression: a shortcut; later() picks ours for the same record too
+    if (ours === theirs) continue;
+    const winner = later(ours, theirs);
+    if (winner === ours) theirsWinAll = false;
+    else (changed ??= []).push([key, winner]);
   }
+  if (changed === undefined) return a;
+  // Stryker disable next-line ConditionalExpression: a shortcut; the copy below holds the same records
+  if (theirsWinAll && shared === countKeys(a)) return b;
+  const merged: Record<string, T> = { ...a };
+  for (const [key, winner] of changed) merged[key] = winner;
   return merged;
+}
+
+function countKeys(record: Readonly<Record<string, unknown>>): number {
+  let count = 0;
+  // Stryker disable next-line UpdateOperator: a count that is never right only skips the shortcut that uses it
+  for (const _ in record) count++;
+  return count;
 }
 
 /**
@@ -60,6 +85,12 @@ function mergeRegisters<T extends Stamped>(
 function mergeEvents(a: readonly StateEvent[], b: readonly StateEvent[]): StateEvent[] {
   // Stryker disable next-line ConditionalExpression: an event list merged with itself is itself
   if (a === b) return a as StateEvent[];
+  // A session appends to the events it loaded: the longer list is then the union. Shortcuts; the
+  // pass below gives the same events wherever they do not apply.
+  // Stryker disable next-line ConditionalExpression: see above
+  if (grewFrom(b, a)) return b as StateEvent[];
+  // Stryker disable next-line ConditionalExpression: see above
+  if (grewFrom(a, b)) return a as StateEvent[];
   const left = isSortedById(a) ? a : [...a].sort(byId);
   const right = isSortedById(b) ? b : [...b].sort(byId);
   const out: StateEvent[] = [];
@@ -83,6 +114,20 @@ function mergeEvents(a: readonly StateEvent[], b: readonly StateEvent[]): StateE
   for (; i < left.length; i++) pushUnique(out, left[i] as StateEvent);
   for (; j < right.length; j++) pushUnique(out, right[j] as StateEvent);
   return out;
+}
+
+/**
+ * Whether `list` starts with the very events of `start` and its ids strictly increase: then it is
+ * the union of both, sorted and without a duplicate id.
+ */
+// Stryker disable next-line BlockStatement: a shortcut (mergeEvents); saying no only takes the long way
+function grewFrom(list: readonly StateEvent[], start: readonly StateEvent[]): boolean {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: saying no more often only takes the long way
+  for (let i = 0; i < start.length; i++) if (list[i] !== start[i]) return false;
+  // Stryker disable next-line ConditionalExpression: saying no more often only takes the long way
+  for (let i = 1; i < list.length; i++) if ((list[i - 1] as StateEvent).id >= (list[i] as StateEvent).id) return false;
+  // Stryker disable next-line BooleanLiteral: saying no only takes the long way
+  return true;
 }
 
 /** Drops a duplicate id inside one list (a hand-edited file), keeping the content-greater copy. */

@@ -8,7 +8,9 @@ import { StateDocumentSchema, type StateDocument, type StateEvent } from '../../
 import { markCompleted, markInProgress, markPending, resetFrom, setConfig } from '../../src/state/transitions.js';
 import {
   docArb,
+  eventArb,
   newDoc,
+  phaseRecordArb,
   RUN,
   stamp,
   WRITER_PHASES,
@@ -50,7 +52,9 @@ function expectedMerge(docs: readonly StateDocument[]): Omit<StateDocument, 'sch
     ...new Set(docs.flatMap((d) => Object.keys(pick(d)))),
   ];
   const registers = <T extends { hlc: string }>(pick: (d: StateDocument) => Record<string, T>) =>
-    Object.fromEntries(keys(pick).map((k) => [k, newest(docs.map((d) => pick(d)[k]))!]));
+    Object.fromEntries(
+      keys(pick).map((k) => [k, newest(docs.map((d) => (Object.hasOwn(pick(d), k) ? pick(d)[k] : undefined)))!]),
+    );
   // The config and the source are one register: the snapshot that configured last names both; among
   // snapshots that configured at the same moment (or never), one that names a source wins.
   const setups = docs.map((d) => ({ hlc: d.config?.hlc ?? '', config: d.config, source: d.source }));
@@ -75,7 +79,45 @@ function phaseGraph(): PhaseGraph {
   );
 }
 
+/**
+ * A document and one grown from it as a session grows one, its untouched records and events the
+ * very same objects, and then changed: records replaced by newer or older ones, records added and
+ * dropped, events appended in or out of order, some under an id the first already has.
+ */
+const grownArb = docArb.chain((a) =>
+  fc
+    .record({
+      // `constructor`: a valid phase name that every object inherits a property of.
+      replaced: fc.dictionary(fc.constantFrom('alpha', 'beta', 'gamma', 'delta', 'constructor'), phaseRecordArb, {
+        maxKeys: 3,
+      }),
+      dropped: fc.subarray(Object.keys(a.phases)),
+      appended: fc.array(a.events.length > 0 ? fc.oneof(eventArb, fc.constantFrom(...a.events)) : eventArb, {
+        maxLength: 4,
+      }),
+    })
+    .map(({ replaced, dropped, appended }) => {
+      const phases = Object.fromEntries(
+        Object.entries({ ...a.phases, ...replaced }).filter(([name]) => !dropped.includes(name)),
+      );
+      const grown: StateDocument = { ...a, phases, events: [...a.events, ...appended] };
+      return [a, grown] as const;
+    }),
+);
+
 describe('mergeDocuments', () => {
+  test('a document grown from another (a commit) merges as the design defines, either way round', () => {
+    fc.assert(
+      fc.property(grownArb, ([a, b]) => {
+        for (const merged of [mergeDocuments(a, b), mergeDocuments(b, a)]) {
+          const { schema_version: _, ...rest } = merged;
+          expect(rest).toEqual(expectedMerge([a, b]));
+        }
+      }),
+      runs,
+    );
+  });
+
   test('is commutative', () => {
     fc.assert(
       fc.property(docArb, docArb, (a, b) => expect(mergeDocuments(a, b)).toEqual(mergeDocuments(b, a))),

@@ -84,7 +84,7 @@ const artifactArb: fc.Arbitrary<ArtifactRecord> = fc.record(
   { requiredKeys: ['hlc', 'updated_at', 'path', 'sha256', 'size', 'sensitive'] },
 );
 
-const eventArb: fc.Arbitrary<StateEvent> = fc.record({
+export const eventArb: fc.Arbitrary<StateEvent> = fc.record({
   id: hlcArb,
   at: isoArb,
   type: fc.constantFrom('phase_started' as const, 'phase_completed' as const, 'note' as const),
