@@ -104,7 +104,8 @@ export const sourceArb: fc.Arbitrary<NonNullable<StateDocument['source']>> = fc.
   fc.constant({ kind: 'k0rdent' as const }),
 );
 
-const PHASE_NAMES = ['alpha', 'beta', 'gamma', 'delta'];
+// `constructor` is a valid phase name that every plain object also inherits a property of.
+const PHASE_NAMES = ['alpha', 'beta', 'gamma', 'delta', 'constructor'];
 
 function byId(a: StateEvent, b: StateEvent): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
