@@ -8,14 +8,15 @@
  * spawning the phases' scripts does not hide what a commit costs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createDocument, type Stamp } from '../src/state/document.js';
 import { HybridClock } from '../src/state/hlc.js';
 import type { StateDocument } from '../src/state/schema.js';
 import { markCompleted, markInProgress } from '../src/state/transitions.js';
 import { LocalStateStore } from '../src/stores/local-store.js';
+import { findOnPathSync } from '../src/tools/tool.js';
 import { median, type Measurement } from './measure.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -71,18 +72,13 @@ const [bash, count] = process.argv.slice(1);
 });
 `;
 
-/** bash as the CLI finds it: the first on PATH, spawned by its full path. */
-function bashOnPath(): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir !== '' && existsSync(join(dir, 'bash'))) return join(dir, 'bash');
-  }
-  throw new Error('bash is not on PATH');
-}
-
 /** Wall time of the floor for `phases` phases, in milliseconds. */
 function spawnFloor(phases: number): number {
+  // bash as the CLI finds it for a phase (pipeline-phase.ts): by its full path, looked up once.
+  const bash = findOnPathSync('bash');
+  if (bash === undefined) throw new Error('bash is not on PATH');
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['-e', FLOOR_SCRIPT, bashOnPath(), String(phases)], {
+  const result = spawnSync(process.execPath, ['-e', FLOOR_SCRIPT, bash, String(phases)], {
     stdio: 'pipe',
   });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
