@@ -11659,7 +11659,7 @@ function addInstanceAware(parameters) {
  * this request cannot be reached by an untrusted window, so the
  * Cross-Origin-Opener-Policy response header may be omitted.
  *
- * Only ever added when the check passed — a negative result is signalled by
+ * Only ever added when the check passed \u2014 a negative result is signalled by
  * omitting the parameter, which keeps the STS default (apply COOP) and stays
  * compatible with library versions that never send it.
  */
@@ -12825,7 +12825,7 @@ class CacheManager {
      * @param kmsi - keep me signed in flag
      */
     async saveAccessToken(credential, correlationId, kmsi) {
-        // Compute hash from components on the entity itself — no need to thread externally.
+        // Compute hash from components on the entity itself \u2014 no need to thread externally.
         let additionalCacheKeyHash;
         if (credential.additionalCacheKeyComponents &&
             Object.keys(credential.additionalCacheKeyComponents).length > 0) {
@@ -14394,7 +14394,7 @@ function normalizeHtm(htm, correlationId) {
 }
 /**
  * Normalizes a URL for use as the DPoP htu claim.
- * Per RFC 9449 §4.2, htu is the target URI without query and fragment components.
+ * Per RFC 9449 \u00a74.2, htu is the target URI without query and fragment components.
  * WHATWG URL serialization handles RFC 3986 syntax- and scheme-based normalization
  * such as lowercasing scheme/host and eliding default ports.
  */
@@ -14459,7 +14459,7 @@ class DpopProofGenerator {
     }
     /**
      * Builds RFC 9449 claims for a token-endpoint DPoP proof.
-     * - htm is always "POST" because token endpoint requests use HTTP POST (RFC 9449 §5).
+     * - htm is always "POST" because token endpoint requests use HTTP POST (RFC 9449 \u00a75).
      * - htu is the normalized token endpoint URI (query and fragment stripped).
      * - jti is a fresh CSPRNG-backed unique identifier for every proof.
      */
@@ -14484,7 +14484,7 @@ class DpopProofGenerator {
     }
     /**
      * Builds RFC 9449 claims for a resource-endpoint DPoP proof.
-     * - htm is uppercased per RFC 9449 §4.2.
+     * - htm is uppercased per RFC 9449 \u00a74.2.
      * - htu is the normalized resource URI (query and fragment stripped).
      * - ath is the base64url-encoded SHA-256 hash of the ASCII access token.
      * - jti is a fresh CSPRNG-backed unique identifier for every proof.
@@ -15071,7 +15071,7 @@ function buildAccountToCache(cacheStorage, authority, homeAccountId, base64Decod
     logger?.verbose("setCachedAccount called", correlationId);
     /*
      * Check if base account is already cached. Filter by homeAccountId (identifies
-     * the user's home identity) and environment (identifies the cloud) — the two
+     * the user's home identity) and environment (identifies the cloud) \u2014 the two
      * tenant-agnostic properties that uniquely locate a base AccountEntity.
      */
     const accountEnvironment = environment || authority.getPreferredCache();
@@ -17450,8 +17450,8 @@ class Serializer {
 /**
  * Computes a combined hash from additional cache key components.
  *
- * Matches the cross-SDK algorithm: sort keys ascending → for each key append a
- * length-prefixed (netstring-style) encoding of the key and value → SHA-256 →
+ * Matches the cross-SDK algorithm: sort keys ascending \u2192 for each key append a
+ * length-prefixed (netstring-style) encoding of the key and value \u2192 SHA-256 \u2192
  * Base64URL (no padding).
  *
  * Each entry is encoded as `<byteLen(key)>:<key><byteLen(value)>:<value>` where the
@@ -19497,7 +19497,7 @@ class LoopbackClient {
                         this.handlePostRequest(req, res, resolve, expectedState, successTemplate, errorTemplate);
                         return;
                     }
-                    // GET to root — return success page (after redirect)
+                    // GET to root \u2014 return success page (after redirect)
                     res.end(successTemplate ||
                         "Auth code was successfully acquired. You can close this window now.");
                     return;
@@ -19526,7 +19526,7 @@ class LoopbackClient {
                     reject(NodeAuthError.createLoopbackServerQueryResponseNotSupportedError());
                 }
                 else {
-                    // Non-root POST (no OAuth response expected here) — ignore
+                    // Non-root POST (no OAuth response expected here) \u2014 ignore
                     res.writeHead(200);
                     res.end();
                 }
@@ -19573,7 +19573,7 @@ class LoopbackClient {
         req.on("end", () => {
             const authCodeResponse = getDeserializedResponse(`?${body}`) || {};
             if (!authCodeResponse.code && !authCodeResponse.error) {
-                // POST without valid OAuth params — ignore
+                // POST without valid OAuth params \u2014 ignore
                 res.writeHead(200);
                 res.end();
                 return;
@@ -23453,8 +23453,8 @@ class IdentityClient extends core_client_dist_esm/* ServiceClient */.Nl {
             let errorDescriptionHelper;
             /**
              * Determine error type based on status code ranges following MSAL patterns:
-             * Client error responses (400 – 499)
-             * Server error responses (500 – 599)
+             * Client error responses (400 \u2013 499)
+             * Server error responses (500 \u2013 599)
              */
             if (response.status >= HttpStatus.CLIENT_ERROR_RANGE_START &&
                 response.status <= HttpStatus.CLIENT_ERROR_RANGE_END) {

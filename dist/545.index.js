@@ -34,8 +34,8 @@ var k0rdent_catalogue = __webpack_require__(39006);
 ;// CONCATENATED MODULE: ./src/phases/k0rdent/azure-names.ts
 /**
  * The Azure resource names a built-in deployment derives from its id, and the length Azure allows each
- * ("Naming rules and restrictions for Azure resources": resource group 1–90, virtual network 2–64,
- * subnet 1–80, network security group 1–80; SSH public keys have no documented limit and are held to
+ * ("Naming rules and restrictions for Azure resources": resource group 1\u201390, virtual network 2\u201364,
+ * subnet 1\u201380, network security group 1\u201380; SSH public keys have no documented limit and are held to
  * the 80 of the other Compute names). The virtual network is the tightest: an id of at most 59
  * characters fits every one. Pure.
  */
@@ -194,7 +194,7 @@ const NetworkSchema = schemas/* strictObject */.rej({
     vnet_prefix: schemas/* _default */.Rvf(cidr, '10.0.0.0/16'),
     subnet_prefix: schemas/* _default */.Rvf(cidr, '10.0.1.0/24'),
     wireguard_network: schemas/* _default */.Rvf(cidr, '192.168.100.0/24'),
-    /** Picked once in 30000–64000 and kept in the state when not set. */
+    /** Picked once in 30000\u201364000 and kept in the state when not set. */
     wireguard_port: schemas/* optional */.lqM(wholeNumber(1024, 65535)),
 });
 const SizeSchema = schemas/* strictObject */.rej({ size: schemas/* _default */.Rvf(VM_SIZE, 'Standard_B2s') });
@@ -1112,7 +1112,7 @@ function base64UrlToBase64(text) {
  */
 
 
-/** Controllers `k0s-controller`, `k0s-controller-2`, …; workers `k0s-worker-1`, …; zones cycle. */
+/** Controllers `k0s-controller`, `k0s-controller-2`, \u2026; workers `k0s-worker-1`, \u2026; zones cycle. */
 function plannedHosts(config) {
     const { controllers, workers } = config.cluster;
     const hosts = [];
@@ -1142,7 +1142,7 @@ function resourceNames(deploymentId) {
 function vmResourceNames(host) {
     return { vm: host, nic: `${host}-nic`, publicIp: `${host}-pip`, osDisk: `${host}-osdisk` };
 }
-/** Host names are `k0s-…`; artifact names are snake_case. */
+/** Host names are `k0s-\u2026`; artifact names are snake_case. */
 function safeName(host) {
     return host.toLowerCase().replace(/[^a-z0-9]+/g, '_');
 }
@@ -1151,7 +1151,7 @@ function wireguardInterface(deploymentId) {
     return `k0rd-${deploymentId.replace(/[^a-z0-9]/g, '').slice(-10)}`;
 }
 const HUB = 'hub';
-/** The hub is `.1` of the WireGuard network; hosts get `.11`, `.12`, … */
+/** The hub is `.1` of the WireGuard network; hosts get `.11`, `.12`, \u2026 */
 const HUB_OFFSET = 1;
 const FIRST_HOST_OFFSET = 11;
 function hubAddress(wireguardNetwork) {
@@ -1290,8 +1290,8 @@ async function hostKeyPair(context, deployment, host, recorded) {
 
 ;// CONCATENATED MODULE: ./src/tools/k0s-etcd.ts
 /**
- * k0s's etcd membership, run on a controller over SSH: `k0s etcd member-list` (JSON: member name →
- * peer URL) and `k0s etcd leave --peer-address`, which removes another member — the step k0sctl asks
+ * k0s's etcd membership, run on a controller over SSH: `k0s etcd member-list` (JSON: member name \u2192
+ * peer URL) and `k0s etcd leave --peer-address`, which removes another member \u2014 the step k0sctl asks
  * for when a controller's VM was replaced ("the host may have been replaced ... use `k0s etcd leave
  * --peer-address`", k0sctl v0.30.1 phase/validate_etcd_members.go). Leaving an address that is no
  * member fails in k0s ("peer not found"), so callers list first.
@@ -2962,7 +2962,7 @@ class InstallAzureCsi extends OptionalK0rdentPhase {
 /**
  * install_k0rdent: `helm upgrade --install` of the kcm chart at the configured version (idempotent,
  * unlike a plain install), then its deployments Available. Undone in the order k0rdent's documentation
- * gives ("Uninstall k0rdent"): ClusterDeployments, the Management object, the chart, its namespace —
+ * gives ("Uninstall k0rdent"): ClusterDeployments, the Management object, the chart, its namespace \u2014
  * the objects carry finalizers that only the running kcm controller removes.
  */
 
@@ -3721,7 +3721,7 @@ async function probePodNetwork(kubeconfig, nodes, options) {
             };
         return {
             ok: true,
-            evidence: `pods reach each other across all ${nodes.length} nodes (${pairs.map(([a, b]) => `${a.node}→${b.node}`).join(', ')})`,
+            evidence: `pods reach each other across all ${nodes.length} nodes (${pairs.map(([a, b]) => `${a.node}\u2192${b.node}`).join(', ')})`,
         };
     }
     finally {
@@ -3748,8 +3748,8 @@ function notReady(pods, nodes, seconds, detail, image) {
 /**
  * install_k0s: `k0sctl.yaml` from the recorded hosts, `k0sctl apply` (idempotent), the admin
  * kubeconfig fetched over SSH through the tunnel from the first controller with retries (a sensitive artifact, pointed
- * at the API over the tunnel), then every host that runs a kubelet a Ready node — a `controller` runs
- * none and never appears in `kubectl get nodes` — and pods on different nodes reaching each other
+ * at the API over the tunnel), then every host that runs a kubelet a Ready node \u2014 a `controller` runs
+ * none and never appears in `kubectl get nodes` \u2014 and pods on different nodes reaching each other
  * (pod-network.ts), in `run` and again in `validate`. Roles follow k0s-roles.ts; the cluster as applied is
  * recorded (fact `k0s_cluster`) so that later edits keep what k0s cannot change.
  */
@@ -4382,7 +4382,7 @@ allowVolumeExpansion: true
 ;// CONCATENATED MODULE: ./src/phases/k0rdent/azure-children.ts
 /**
  * setup_azure_children: the service principal Azure child clusters run as, and the k0rdent objects
- * that hand it to CAPZ (OPTIONAL-PHASES.md §1). The principal is either supplied (its secret from an
+ * that hand it to CAPZ (OPTIONAL-PHASES.md \u00a71). The principal is either supplied (its secret from an
  * environment variable) or created through Microsoft Graph, recorded the moment it exists so that no
  * crash or rollback can leak it, and granted its role by a role assignment named after the grant.
  * Its client secret lives only in the sensitive artifact; the facts hold what is not secret.
@@ -5739,7 +5739,7 @@ function productionRuntime(config, options) {
 /**
  * setup_network: the resource group, the NSG (WireGuard UDP port; SSH from the internet only when
  * `ssh.lockdown` is false, see ssh-access.ts), the VNet with its subnet bound to the NSG, and the Azure
- * SSH public key resource — once Azure has confirmed it can run the configured VMs (vm-offer.ts), so a
+ * SSH public key resource \u2014 once Azure has confirmed it can run the configured VMs (vm-offer.ts), so a
  * bad size or image creates nothing. Every PUT is idempotent, and the NSG's PUT replaces its rules: a
  * re-run keeps the lockdown, and removes a window an interrupted create_vms left open.
  */

@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { load } from 'js-yaml';
+import { asciiOnly, wrapModuleFactories } from './bundle-startup.js';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -36,6 +37,15 @@ execFileSync(
   ],
   { cwd: root, stdio: 'inherit' },
 );
+
+// Start-up rewrites (scripts/bundle-startup.js): the module factories of the bundle every process
+// loads, and ASCII-only text in every file of it.
+for (const name of readdirSync(out).filter((n) => n.endsWith('.js'))) {
+  const file = join(out, name);
+  const source = readFileSync(file, 'utf8');
+  const wrapped = name === 'index.js' ? wrapModuleFactories(source) : source;
+  writeFileSync(file, asciiOnly(wrapped, relative(root, file)));
+}
 
 // ncc's dist/package.json only says "type": "module"; the version makes `k0rdent-deploy --version`
 // exact wherever dist/ is (a clone, the npm package, an action checkout).
