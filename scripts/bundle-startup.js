@@ -11,7 +11,8 @@
 //    source as a two-byte string, which Node then encodes back to UTF-8 to check it against the
 //    compile cache on every start. Escaped, the source stays one byte per character.
 //
-// Both rewrites are checked: the result parses, and every string and template keeps its value.
+// Both are checked: the result parses, and the escaped one keeps the value of every string and
+// template.
 import * as acorn from 'acorn';
 
 const PARSE = /** @type {const} */ ({ ecmaVersion: 'latest', sourceType: 'module' });
@@ -77,11 +78,17 @@ export function asciiOnly(source, file) {
       edits.push({ start, end, text: match[0].replace(/[\u2028\u2029]/g, '\n').replace(/[^\n]/g, ' ') });
       continue;
     }
-    if (where === undefined || where === 'identifier' || tagged.some(([s, e]) => start >= s && end <= e)) {
-      const line = source.slice(0, start).split('\n').length;
+    const line = () => source.slice(0, start).split('\n').length;
+    if (where === undefined || where === 'identifier') {
       throw new Error(
-        `${file}:${line}: non-ASCII text outside a string, template, regular expression or comment ` +
+        `${file}:${line()}: non-ASCII text outside a string, template, regular expression or comment ` +
           `(${where ?? 'code'}): cannot escape it without changing the program`,
+      );
+    }
+    if (tagged.some(([s, e]) => start >= s && end <= e)) {
+      throw new Error(
+        `${file}:${line()}: non-ASCII text in a tagged template: its tag sees the raw text, which escaping ` +
+          'would change',
       );
     }
     // A non-ASCII character after a backslash is an identity escape of itself: the backslash goes too.
