@@ -63,8 +63,9 @@ export function asciiOnly(source, file) {
   if (!/[^\p{ASCII}]/u.test(source)) return source;
   /** @type {acorn.Comment[]} */
   const comments = [];
-  const ast = acorn.parse(source, { ...PARSE, onComment: comments });
-  const tokens = [...acorn.tokenizer(source, PARSE)];
+  /** @type {acorn.Token[]} */
+  const tokens = [];
+  const ast = acorn.parse(source, { ...PARSE, onComment: comments, onToken: tokens });
   const tagged = taggedTemplateRanges(ast);
   /** @type {Edit[]} */
   const edits = [];
